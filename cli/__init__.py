@@ -1,0 +1,1 @@
+"""The escalade command line (click)."""

@@ -1,0 +1,138 @@
+"""The ``escalade`` command line.
+
+Exit status: 0 done; 2 the input or the pack is invalid (message on stderr, no traceback);
+1 anything else (one line on stderr; set ESCALADE_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(status: int, message: str) -> NoReturn:
+    click.echo(f"escalade: {message}", err=True)
+    sys.exit(status)
+
+
+def _guarded(func: F) -> F:
+    """Map escalade's errors to exit statuses and messages; never show a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            from escalade import InvalidCase, InvalidPack, UnsupportedLanguage
+        except ImportError as exc:  # e.g. durable-rules built without the 3.13 fix
+            _fail(EXIT_ERROR, str(exc))
+        try:
+            return func(*args, **kwargs)
+        except (InvalidCase, InvalidPack, UnsupportedLanguage) as exc:
+            _fail(EXIT_INVALID, str(exc))
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("ESCALADE_DEBUG"):
+                traceback.print_exc()
+            _fail(EXIT_ERROR, f"internal error: {type(exc).__name__}: {exc}")
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="escalade", prog_name="escalade")
+def cli() -> None:
+    """What to do when collectors keep calling after a Huabei deferral or installment plan.
+
+    Evaluate a case JSON against a rule pack (the built-in cn-huabei pack by default).
+    """
+
+
+def _read_input(case: str) -> bytes:
+    if case == "-":
+        return sys.stdin.buffer.read()
+    path = Path(case)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        _fail(EXIT_INVALID, f"{case}: no such file")
+    except IsADirectoryError:
+        _fail(EXIT_INVALID, f"{case}: is a directory, not a case file")
+    except OSError as exc:
+        _fail(EXIT_INVALID, f"{case}: cannot read: {exc.strerror}")
+
+
+@cli.command()
+@click.argument("case", metavar="CASE.json|-")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: a plan for a person; json: the decision (contract v1).")
+@click.option("--lang", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True,
+              help="Language of titles, reasons, steps and advice.")
+@click.option("--pack", "pack_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Rule pack directory (default: the built-in cn-huabei pack).")
+@click.option("--explain", is_flag=True,
+              help="Also list the rules that did not fire, with the first condition that failed.")
+@_guarded
+def evaluate(case: str, fmt: str, lang: str, pack_dir: Path | None, explain: bool) -> None:
+    """Evaluate one case (a file, or - for standard input)."""
+    from escalade import Engine, parse_case
+    from escalade.render import render_text
+
+    raw = _read_input(case)
+    try:
+        validated = parse_case(raw)
+    except Exception as exc:
+        from escalade import InvalidCase
+
+        if isinstance(exc, InvalidCase):
+            _fail(EXIT_INVALID, f"{case}: {exc}")
+        raise
+    with Engine(pack_dir) as engine:
+        decision = engine.evaluate(validated, lang=lang, explain=explain)
+        if fmt == "json":
+            click.echo(decision.model_dump_json(indent=2))
+        else:
+            click.echo(render_text(decision, engine.pack, findings=explain), nl=False)
+
+
+@cli.command()
+@click.argument("pack_dir", required=False, type=click.Path(path_type=Path))
+@_guarded
+def validate(pack_dir: Path | None) -> None:
+    """Check a rule pack (default: the built-in one). Problems name file, line and rule id."""
+    from escalade import Engine, load_pack
+
+    pack = load_pack(pack_dir)
+    Engine(pack).close()  # also proves durable_rules accepts the compiled ruleset
+    click.echo(f"ok: {pack.name} {pack.version}: {len(pack.rules)} rules, "
+               f"{len(pack.advice)} advice items ({pack.directory})")
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["case", "decision"]), default="case")
+@_guarded
+def schema(which: str) -> None:
+    """Print the JSON Schema of the case (input) or the decision (output)."""
+    from escalade import Case, Decision
+
+    model = Case if which == "case" else Decision
+    click.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="escalade")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Rule packs: loading, validation and compilation to durable_rules."""

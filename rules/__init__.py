@@ -1,0 +1,1 @@
+"""The rule packs shipped with escalade (data only: YAML files, no code)."""
