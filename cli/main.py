@@ -75,7 +75,8 @@ def _read_input(case: str) -> bytes:
 @cli.command()
 @click.argument("case", metavar="CASE.json|-")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: a plan for a person; json: the decision (contract v1).")
+              show_default=True,
+              help="text: a plan for a person; json: the decision (contract v1).")
 @click.option("--lang", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True,
               help="Language of titles, reasons, steps and advice.")
 @click.option("--pack", "pack_dir", type=click.Path(file_okay=False, path_type=Path),

@@ -41,7 +41,8 @@ def _action(rules: list[Rule], facts: dict[str, FactValue], lang: str) -> Action
     rule = rules[0]
     text = rule.text[lang]
     return Action(
-        action=rule.action, rung=rule.rung, rule=rule.id, title=text.title, why=text.why,
+        action=rule.action,  # type: ignore[arg-type]  # an ActionId, checked at load
+        rung=rule.rung, rule=rule.id, title=text.title, why=text.why,
         steps=list(text.steps), channels=list(rule.channels), evidence=list(rule.evidence),
         cites=list(rule.cites), due=_due(rule, facts), urgent=any(r.urgent for r in rules),
         also_advised_by=[r.id for r in rules[1:]],

@@ -272,8 +272,6 @@ def _inconsistencies(case: Case) -> list[CaseProblem]:
                 problems.append(CaseProblem(f"arrangement.{name}", "is after as_of"))
         if a.applied_at and a.approved_at and a.approved_at < a.applied_at:
             problems.append(CaseProblem("arrangement.approved_at", "is before applied_at"))
-        if a.status == "approved" and a.approved_at is None:
-            pass  # approval without a date is allowed: "after approval" then counts nothing
     for i, event in enumerate(case.events):
         if event.at > now:
             problems.append(CaseProblem(f"events[{i}].at", "is after as_of"))

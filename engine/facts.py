@@ -9,10 +9,9 @@ durable_rules notes).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Literal
 
 from .case import (
     ArrangementCheck,
@@ -176,7 +175,8 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["confirmed_by_support"] = bool(support_ok) and official[-1][1] == "active"
     supports = [e for e in events if isinstance(e, SupportContact)]
     f["support_contacts"] = len(supports)
-    f["support_promised_to_stop"] = any(e.outcome == "promised_to_stop_collection" for e in supports)
+    f["support_promised_to_stop"] = any(
+        e.outcome == "promised_to_stop_collection" for e in supports)
 
     # Contact details
     if any(isinstance(e, ContactDetailsUpdated) for e in events):
@@ -189,8 +189,6 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     def after(moment: datetime | None) -> int:
         return 0 if moment is None else sum(1 for c in contacts if c.at > moment)
 
-    def first(kind: type, items: Iterable[Any] = events) -> datetime | None:
-        return next((e.at for e in items if isinstance(e, kind)), None)
 
     f["collector_contacts"] = len(contacts)
     if a is not None and (a.approved_at or a.applied_at):
@@ -242,7 +240,7 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     filed = [e for e in events if isinstance(e, ComplaintFiled)]
     for target in COMPLAINT_TARGETS:
         f[f"complaint_{target}_filed"] = any(e.to == target for e in filed)
-    lender_filed = first(ComplaintFiled, (e for e in filed if e.to == "lender"))
+    lender_filed = next((e.at for e in filed if e.to == "lender"), None)
     answers = [e for e in events if isinstance(e, ComplaintAnswered) and e.to == "lender"
                and lender_filed is not None and e.at >= lender_filed]
     if lender_filed is None:

@@ -73,14 +73,16 @@ def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for key, value in node.items():
-            lines[(*path, key)] = node.lc.key(key)[0] + 1
-            out[key] = _plain(value, (*path, key), lines)
+            sub = (*path, key)
+            lines[sub] = node.lc.key(key)[0] + 1
+            out[key] = _plain(value, sub, lines)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
-            lines[(*path, i)] = node.lc.item(i)[0] + 1
-            items.append(_plain(value, (*path, i), lines))
+            sub = (*path, i)
+            lines[sub] = node.lc.item(i)[0] + 1
+            items.append(_plain(value, sub, lines))
         return items
     if isinstance(node, bool):
         return bool(node)
@@ -167,8 +169,9 @@ class _Loader:
         assert isinstance(manifest, PackFile)
         languages = tuple(manifest.pack.languages)
         parameters = self.parameters(manifest_doc, manifest)
-        labels = {group: {k: dict(v) for k, v in items.items()}
-                  for group, items in manifest.labels.items()}
+        labels: dict[str, dict[str, dict[str, str]]] = {
+            str(group): {k: dict(v) for k, v in items.items()}
+            for group, items in manifest.labels.items()}
         self.check_languages(manifest_doc, ("notice",), manifest.notice, languages)
         for group, items in labels.items():
             for key, texts in items.items():
@@ -182,8 +185,10 @@ class _Loader:
             self.problem(manifest_doc.name, (), "the pack has no rules")
         if self.problems:
             raise InvalidPack(self.problems)
-        qh = QuietHours(_time(str(parameters["quiet_hours_start"].value)),
-                        _time(str(parameters["quiet_hours_end"].value)))
+        start = _time(str(parameters["quiet_hours_start"].value))
+        end = _time(str(parameters["quiet_hours_end"].value))
+        assert start is not None and end is not None  # checked in parameters()
+        qh = QuietHours(start, end)
         return Pack(
             name=manifest.pack.name, version=manifest.pack.version, languages=languages,
             description=manifest.pack.description, sha256=_digest(self.dir, rule_paths),
@@ -253,27 +258,26 @@ class _Loader:
                     for group in ("channels", "evidence"):
                         for j, key in enumerate(raw.get(group) or []):
                             if isinstance(key, str) and key not in labels.get(group, {}):
-                                self.problem(doc, (*path, group, j), f"unknown {group[:-1] if group == 'channels' else group} "
-                                             f"{key!r}: not in the manifest's labels.{group}"
+                                kind = "channel" if group == "channels" else "evidence"
+                                self.problem(doc, (*path, group, j),
+                                             f"unknown {kind} {key!r}: not in the manifest's "
+                                             f"labels.{group}"
                                              + _suggest(key, labels.get(group, {})), rid)
                     due = self.due(doc, (*path, "due"), raw.get("due"), params, rid)
                     rule = self.build_rule(doc, path, raw, conds, due, position)
                     if rule is not None:
                         rules.append(rule)
                 else:
-                    item = _try(lambda: AdviceItem(
-                        id=raw["id"], when=tuple(conds or ()), cites=tuple(raw["cites"]),
-                        text={k: str(v) for k, v in raw["text"].items()}, file=doc.name,
-                        line=doc.line(path), position=position))
-                    if item is not None and conds is not None:
+                    item = self.build_advice(doc, path, raw, conds, position)
+                    if item is not None:
                         advice.append(item)
 
     def build_rule(self, doc: _Doc, path: Path_, raw: dict[str, Any],
-                   conds: list[Condition] | None, due: Due | None | bool,
+                   conds: list[Condition] | None, due: Due | bool | None,
                    position: int) -> Rule | None:
         if conds is None or due is False:
             return None
-        return _try(lambda: Rule(
+        rule: Rule | None = _try(lambda: Rule(
             id=raw["id"], action=raw["action"], rung=ACTION_RUNGS[raw["action"]],
             when=tuple(conds), urgent=bool(raw.get("urgent", False)),
             channels=tuple(raw.get("channels") or ()), evidence=tuple(raw.get("evidence") or ()),
@@ -281,9 +285,20 @@ class _Loader:
             text={lang: Text(t["title"], t["why"], tuple(t["steps"]))
                   for lang, t in raw["text"].items()},
             file=doc.name, line=doc.line(path), position=position))
+        return rule
+
+    def build_advice(self, doc: _Doc, path: Path_, raw: dict[str, Any],
+                     conds: list[Condition] | None, position: int) -> AdviceItem | None:
+        if conds is None:
+            return None
+        item: AdviceItem | None = _try(lambda: AdviceItem(
+            id=raw["id"], when=tuple(conds), cites=tuple(raw["cites"]),
+            text={k: str(v) for k, v in raw["text"].items()}, file=doc.name,
+            line=doc.line(path), position=position))
+        return item
 
     def due(self, doc: _Doc, path: Path_, raw: Any, params: dict[str, Parameter],
-            rule: str | None) -> Due | None | bool:
+            rule: str | None) -> Due | bool | None:
         if raw is None:
             return None
         if not isinstance(raw, dict):
@@ -410,7 +425,7 @@ class _Loader:
             self.problem(doc, path, f"{value!r} is not a value of this fact; one of: "
                          f"{', '.join(choices)}" + _suggest(str(value), choices), rule)
             return None
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
 
 
 def _rule_id(data: Any, loc: Path_) -> str | None:
