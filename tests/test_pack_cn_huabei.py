@@ -528,3 +528,14 @@ def test_new_example_runs_on_the_command_line(
     assert text.returncode == 0, text.stderr
     assert "Due: 2026-03-21" in text.stdout
     assert "not legal advice" in text.stdout
+
+
+def test_coverage_map_names_every_rule_and_advice_item(pack: Pack) -> None:
+    text = (Path(default_pack_dir()) / "COVERAGE.md").read_text("utf-8")
+    named = set(re.findall(r"`([a-z0-9][a-z0-9_.-]+)`", text))
+    ids = {r.id for r in pack.rules} | {a.id for a in pack.advice}
+    assert ids <= named
+    examples = {p.stem for p in (EXAMPLES / "cases").glob("*.json")}
+    for row in re.findall(r"^\|.*\| ([a-z0-9, -]*) \|$", text, flags=re.M):
+        for name in filter(None, (n.strip() for n in row.split(","))):
+            assert name in examples or name == "example", name
