@@ -414,6 +414,15 @@ def test_installment_and_emergency_advice(decide: Callable[..., Decision]) -> No
     assert not {"use_installments_carefully", "keep_emergency_fund"} & advice_ids(deferral)
 
 
+def test_new_due_date_advice_needs_a_live_arrangement(decide: Callable[..., Decision]) -> None:
+    due_date = {"plan_spending_and_repayment", "build_credit_record"}
+    assert due_date <= advice_ids(decide())
+    assert not due_date & advice_ids(decide(arrangement=arrangement(status="rejected")))
+    not_found = {"type": "arrangement_check", "at": at(5), "via": "app", "result": "not_found"}
+    assert not due_date & advice_ids(decide(arrangement=agent_arrangement(), events=[not_found]))
+    assert not due_date & advice_ids(decide(arrangement=NO_ARRANGEMENT))
+
+
 def test_credit_report_advice(decide: Callable[..., Decision]) -> None:
     assert "check_credit_report" in advice_ids(decide(events=[CONFIRMED, contact(at(5))]))
     assert "check_credit_report" not in advice_ids(decide(events=[contact(at(5))]))
