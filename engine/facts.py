@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Literal
 
 from .case import (
@@ -22,6 +22,7 @@ from .case import (
     ComplaintAnswered,
     ComplaintFiled,
     ContactDetailsUpdated,
+    Event,
     SupportContact,
 )
 from .vocab import CONDUCTS
@@ -77,6 +78,8 @@ CATALOGUE: tuple[FactSpec, ...] = (
           "official check contradicted it"),
     _int("support_contacts", "contacts with official support"),
     _bool("support_promised_to_stop", "support promised that collection would stop"),
+    _int("collector_contacts_after_support_promise", "collector contacts after support first "
+         "promised that collection would stop"),
     # Contact details (§二)
     _str("contact_details", "are the account's contact details current", "current", "outdated",
          "unknown"),
@@ -119,6 +122,11 @@ CATALOGUE: tuple[FactSpec, ...] = (
     _int("lender_complaint_days", "days since the first complaint to the lender (-1 when none)"),
     _date("lender_complaint_filed_on", "local date of the first complaint to the lender "
           "(empty when none)"),
+    _str("nfra_complaint", "state of the complaint to NFRA (12378)", "none", "open",
+         "unresolved", "resolved"),
+    _int("nfra_complaint_days", "days since the first complaint to NFRA (-1 when none)"),
+    _date("nfra_complaint_filed_on", "local date of the first complaint to NFRA (empty when "
+          "none)"),
     # Evidence
     _int("evidence_kept", "kinds of evidence the consumer already keeps"),
     _bool("keeps_call_records", "the consumer keeps a call log or call recordings"),
@@ -175,8 +183,8 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["confirmed_by_support"] = bool(support_ok) and official[-1][1] == "active"
     supports = [e for e in events if isinstance(e, SupportContact)]
     f["support_contacts"] = len(supports)
-    f["support_promised_to_stop"] = any(
-        e.outcome == "promised_to_stop_collection" for e in supports)
+    promises = [e.at for e in supports if e.outcome == "promised_to_stop_collection"]
+    f["support_promised_to_stop"] = bool(promises)
 
     # Contact details
     if any(isinstance(e, ContactDetailsUpdated) for e in events):
@@ -196,6 +204,7 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     else:
         f["collector_contacts_since_arrangement"] = len(contacts) if a is not None else 0
     f["collector_contacts_after_approval"] = after(a.approved_at if a else None)
+    f["collector_contacts_after_support_promise"] = after(promises[0] if promises else None)
     verified = [at for at, result, _ in official if result == "active"]
     f["collector_contacts_after_verification"] = after(verified[0] if verified else None)
     f["collector_contacts_after_support_confirmation"] = after(
@@ -240,18 +249,11 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     filed = [e for e in events if isinstance(e, ComplaintFiled)]
     for target in COMPLAINT_TARGETS:
         f[f"complaint_{target}_filed"] = any(e.to == target for e in filed)
-    lender_filed = next((e.at for e in filed if e.to == "lender"), None)
-    answers = [e for e in events if isinstance(e, ComplaintAnswered) and e.to == "lender"
-               and lender_filed is not None and e.at >= lender_filed]
-    if lender_filed is None:
-        f["lender_complaint"] = "none"
-    elif not answers:
-        f["lender_complaint"] = "open"
-    else:
-        f["lender_complaint"] = "resolved" if answers[-1].resolved else "unresolved"
-    filed_on = lender_filed.astimezone(tz).date() if lender_filed else None
-    f["lender_complaint_days"] = (as_of_local.date() - filed_on).days if filed_on else -1
-    f["lender_complaint_filed_on"] = filed_on.isoformat() if filed_on else ""
+    for target in ("lender", "nfra"):
+        state, days, filed_on = _complaint_state(events, filed, target, tz, as_of_local.date())
+        f[f"{target}_complaint"] = state
+        f[f"{target}_complaint_days"] = days
+        f[f"{target}_complaint_filed_on"] = filed_on
 
     # Evidence
     kept = set(case.consumer.evidence_kept)
@@ -260,3 +262,17 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["as_of_date"] = as_of_local.date().isoformat()
 
     return {spec.name: f[spec.name] for spec in CATALOGUE}
+
+
+def _complaint_state(events: list[Event], filed: list[ComplaintFiled], target: str,
+                     tz: tzinfo, today: date) -> tuple[str, int, str]:
+    """State (none/open/unresolved/resolved), days since filing and local filing date of the
+    first complaint to ``target``; answers before that filing are ignored."""
+    first = next((e.at for e in filed if e.to == target), None)
+    if first is None:
+        return "none", -1, ""
+    answers = [e for e in events if isinstance(e, ComplaintAnswered) and e.to == target
+               and e.at >= first]
+    state = "open" if not answers else ("resolved" if answers[-1].resolved else "unresolved")
+    filed_on = first.astimezone(tz).date()
+    return state, (today - filed_on).days, filed_on.isoformat()
