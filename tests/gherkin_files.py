@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gherkin.errors import ParserError
 from gherkin.parser import Parser
@@ -123,7 +123,7 @@ def parse_feature(path: Path, base: Path) -> FeatureDoc:
     """Parse one feature file (raises ``FeatureParseError``)."""
     text = path.read_text("utf-8")
     try:
-        doc = Parser().parse(text)
+        doc = cast("dict[str, Any]", Parser().parse(text))
     except ParserError as exc:
         raise FeatureParseError(f"{path.name}: {exc}") from None
     feature = doc.get("feature")

@@ -17,7 +17,7 @@ can read the record of the scenarios that ran before them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Note every scenario item (before -k/-m deselect any) and run ``after_features`` last."""
     record = record_of(config)
     for item in items:
-        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+        obj = getattr(item, "obj", None)
+        template = scenario_wrapper_template_registry.get(obj) if callable(obj) else None
         if template is None:
             continue
         path = Path(template.feature.filename).resolve()
@@ -110,12 +111,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Iterator[None]:
-    report: pytest.TestReport = yield  # type: ignore[misc]
+                              call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     run = record_of(item.config).runs.get(item.nodeid)
     if run is not None:
         _note_outcome(run, report)
-    return report  # type: ignore[return-value]
+    return report
 
 
 def _note_outcome(run: Run, report: pytest.TestReport) -> None:

@@ -120,7 +120,7 @@ def test_collected_scenarios_equal_the_scenarios_written(tmp_path: Path) -> None
     for path in feature_paths(FEATURES):
         feature = parse_feature(path, FEATURES)
         for sc in feature.scenarios:
-            rows = [r.index for r in sc.rows] if sc.examples else [None]
+            rows: list[int | None] = [r.index for r in sc.rows] if sc.examples else [None]
             written[(feature.rel, sc.line)] = rows
     assert {k: sorted(v, key=str) for k, v in collected.items()} == \
         {k: sorted(v, key=str) for k, v in written.items()}

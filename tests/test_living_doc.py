@@ -1,7 +1,8 @@
 """The living documentation page: ``pytest --living-doc=PATH`` (tests/livingdoc.py).
 
 Real pytest runs in a subprocess: on a small project of its own (a passing, a failing, an
-undefined-step, a deselected scenario and an outline with a failing row) and on the real
+undefined-step, a deselected scenario, an outline with a failing row, and a tag that must be
+registered as a marker under --strict-markers) and on the real
 features with ``-k``; then the HTML is read back.
 """
 
@@ -19,6 +20,7 @@ SAMPLE_FEATURE = """# language: zh-CN
 功能: 样例功能
   出处：文章 §四。
 
+  @冒烟
   场景: 通过的场景
     假如 一个数 2
     当 记录规则“rule-a”
@@ -91,8 +93,8 @@ def _self_contained(html: str) -> None:
 def test_page_marks_passed_failed_and_not_run(tmp_path: Path) -> None:
     (tmp_path / "features").mkdir()
     (tmp_path / "features" / "sample.feature").write_text(SAMPLE_FEATURE, "utf-8")
-    (tmp_path / "pytest.ini").write_text("[pytest]\nbdd_features_base_dir = features/\n",
-                                         "utf-8")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nbdd_features_base_dir = features/\naddopts = --strict-markers\n", "utf-8")
     (tmp_path / "conftest.py").write_text(SAMPLE_CONFTEST, "utf-8")
     (tmp_path / "test_sample.py").write_text(
         'from pytest_bdd import scenarios\n\nscenarios(".")\n', "utf-8")
