@@ -20,7 +20,8 @@ LANGUAGE_HEADER = "# language: zh-CN"
 BLOCK_KEYWORDS = ("场景大纲", "剧本大纲", "场景", "剧本", "功能", "背景", "例子", "规则", "Rule")
 FULL_WIDTH_COLON = re.compile(r"^\s*(?:" + "|".join(BLOCK_KEYWORDS) + r")\s*：")
 # A feature cites the article's section (文章 §四), FACTS.md, or a regulation by its title 《…》.
-CITATION = re.compile(r"文章\s*§[一二三四五六七八九](?:\(\d\))?|FACTS\.md[^，。；\n]*|《[^》]+》")
+CITATION = re.compile(
+    r"文章\s*§[一二三四五六七八九](?:\(\d\))?|FACTS\.md(?:\s*“[^”]*”)?|《[^》]+》")
 PLACEHOLDER = re.compile(r"<([^<>]+)>")
 
 

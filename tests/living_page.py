@@ -58,10 +58,14 @@ pre.why{background:#fdecea;color:#7f1d1d;padding:.4rem .6rem;white-space:pre-wra
 table{border-collapse:collapse;margin:.4rem 0;font-size:.9rem}
 th,td{border:1px solid #d8dce3;padding:.2rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef0f4}
+table.ex td,table.ex th{white-space:nowrap}table.ex td.rf,table.ex td.st{white-space:normal}
+pre.why{max-width:42rem}
+td.st{min-width:6.5rem}
 tr.passed td.st{background:#e8f5e9}tr.failed td.st{background:#fdecea}
 tr.notrun td.st{background:#eeeeee}
 .summary span{margin-right:1.2rem}
 tr.uncovered td{background:#fff3e0}
+table.idx td:last-child{min-width:26rem;font-size:.85rem}table.idx code{white-space:nowrap}
 """
 
 
@@ -172,10 +176,11 @@ def _scenario_html(feature: FeatureDoc, sc: ScenarioDoc, results: dict[int | Non
                 rows.append(
                     f'<tr class="{_css_class(res.status)}">{cells}'
                     f'<td class="st">{escape(STATUS_LABEL[res.status])}{why}</td>'
-                    f"<td>{_rules_html(res.fired)}</td></tr>")
+                    f'<td class="rf">{_rules_html(res.fired)}</td></tr>')
             title = f" {escape(table.name)}" if table.name else ""
-            tables.append(f"<p><b>例子 Examples</b>{title}</p><table><tr>{head}<th>结果 result"
-                          f"</th><th>触发的规则 rules fired</th></tr>{''.join(rows)}</table>")
+            tables.append(f"<p><b>例子 Examples</b>{title}</p><table class='ex'><tr>{head}"
+                          "<th>结果 result</th><th>触发的规则 rules fired</th></tr>"
+                          f"{''.join(rows)}</table>")
         body = f'<ol class="steps">{steps}</ol>{"".join(tables)}'
     status = _combined(row_results)
     desc = f'<p class="desc">{escape(sc.description)}</p>' if sc.description else ""
@@ -265,5 +270,6 @@ def _index_html(entries: list[CatalogueEntry],
                     f"</td><td>{escape('; '.join(e.cites))}</td><td>{len(scenarios)}</td>"
                     f"<td>{links}</td></tr>")
     return ('<section class="feature" id="rules"><h2>规则索引 Rules of the pack</h2>'
-            "<table><tr><th>id</th><th>kind</th><th>does</th><th>title</th><th>cites</th>"
+            "<table class='idx'><tr><th>id</th><th>kind</th><th>does</th><th>title</th>"
+            "<th>cites</th>"
             "<th>#</th><th>场景 scenarios</th></tr>" + "".join(rows) + "</table></section>")
