@@ -16,7 +16,7 @@ import pytest
 from escalade import Engine, default_pack_dir, load_pack
 from escalade.pack.model import Pack
 
-pytest_plugins = ["tests.steps.case_steps"]
+pytest_plugins = ["tests.livingdoc", "tests.steps.case_steps"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
