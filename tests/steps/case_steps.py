@@ -213,6 +213,12 @@ def support_no_answer(story: Story) -> None:
     story.add_later({"type": "support_contact", "channel": "in_app", "outcome": "no_answer"})
 
 
+@given("花呗客服承诺会停止催收")
+def support_promised_to_stop(story: Story) -> None:
+    story.add_later({"type": "support_contact", "channel": "hotline",
+                     "outcome": "promised_to_stop_collection"})
+
+
 # ---------------------------------------------------------------- Given: the collector (§四, §五)
 
 @given("之后又接到一次催收电话")
@@ -307,6 +313,13 @@ def lender_complaint_days_ago(story: Story, days: int) -> None:
     filed = story.at_local(story.now.date() - timedelta(days=days), "10:00")
     story.case["events"].append({"type": "complaint_filed", "to": "lender",
                                  "at": filed.isoformat(), "reference": "TS-0001"})
+
+
+@given(parsers.parse("向国家金融监督管理总局投诉已过 {days:d} 天"))
+def nfra_complaint_days_ago(story: Story, days: int) -> None:
+    filed = story.at_local(story.now.date() - timedelta(days=days), "11:00")
+    story.case["events"].append({"type": "complaint_filed", "to": "nfra",
+                                 "at": filed.isoformat(), "reference": "NFRA-0001"})
 
 
 def _lender_answer(story: Story, resolved: bool) -> None:
