@@ -24,6 +24,7 @@ from .pack.compile import ADVICE_PREFIX, CASE_ALIAS, RULE_PREFIX, chained_action
 from .pack.model import Pack
 
 _NOT_HANDLED = 1  # durable_rules: no rule matched the fact
+SENTINEL = "sentinel:case"  # matches every case fact (see Runtime.__init__)
 _names = itertools.count(1)
 
 
@@ -76,9 +77,14 @@ class Runtime:
                 action = pack.rule(item_id).action
                 advises = action if action in chained else None
             self._actions[name] = _make_action(kind, item_id, advises, self)
+        # durable_rules frees an uninitialised pointer when deleting a session whose fact matched
+        # no rule (seen as "free(): invalid pointer" / SIGSEGV in deleteStateNode). A catch-all
+        # rule with a no-op action makes every case fact match, so sessions are always complete.
+        self._actions[SENTINEL] = _ignore
         self._name = f"escalade-{pack.name}-{next(_names)}"
         self._host = _QuietHost(self._actions)
         bound = {n: {**copy.deepcopy(r), "run": n} for n, r in self.definition.items()}
+        bound[SENTINEL] = {"all": [{CASE_ALIAS: {"t": "case"}}], "pri": 65535, "run": SENTINEL}
         self._host.set_rulesets({self._name: bound})
         self._handle: int | None = self._host.get_ruleset(self._name)._handle
         self._lock = threading.Lock()
@@ -123,6 +129,10 @@ class Runtime:
             if self._handle is not None:
                 dre.delete_ruleset(self._handle)
                 self._handle = None
+
+
+def _ignore(_: _Activation) -> None:
+    """The sentinel rule's action: nothing."""
 
 
 def _make_action(kind: str, item_id: str, advises: str | None, runtime: Runtime) -> ActionFn:

@@ -156,3 +156,34 @@ def test_compiled_rules_compare_fields_with_constants_only(pack_copy: Path) -> N
             leaves = _leaves(expression)
             assert leaves
             assert all(isinstance(v, (int, str, bool)) for _, v in leaves), leaves
+
+
+def test_case_matching_no_rule_does_not_crash_the_process(run_cli: object) -> None:
+    """durable_rules freed an uninitialised pointer when deleting a session whose fact matched
+    no rule (SIGABRT/SIGSEGV at the CLI's exit); the runtime's sentinel rule prevents it."""
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES, ROOT
+
+    minimal = str(ROOT / "examples" / "packs" / "minimal")
+    quiet = str(EXAMPLES / "cases" / "all-quiet.json")
+    assert callable(run_cli)
+    for _ in range(3):
+        proc = run_cli("evaluate", quiet, "--pack", minimal, "--lang", "en", "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["actions"] == []
+    script = (
+        "import json, sys\n"
+        "from escalade import Engine, load_pack\n"
+        f"case = json.load(open({quiet!r}))\n"
+        f"engines = [Engine(load_pack({minimal!r})) for _ in range(3)]\n"
+        "for i in range(3000):\n"
+        "    assert engines[i % 3].evaluate(case, lang='en').actions == []\n"
+        "for e in engines:\n"
+        "    e.close()\n"
+        "print('done')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "done", proc.stderr[-2000:]
