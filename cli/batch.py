@@ -57,6 +57,8 @@ def _signals_raise() -> Iterator[None]:
     KeyboardInterrupt)."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
+        for name in wanted:  # once is enough: let the cleanup run undisturbed
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
         raise Interrupted(signum)
 
     wanted = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]

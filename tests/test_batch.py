@@ -193,14 +193,18 @@ def test_interrupted_run_leaves_no_file(tmp_path: Path, sig: signal.Signals, job
     target = out_dir / "decisions.jsonl"
     target.write_text("previous run\n", "utf-8")
     proc = subprocess.Popen([escalade_bin(), "evaluate", str(src), "--out", str(target),
-                             "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
     deadline = time.monotonic() + 120
     # Wait until the run is under way: its temporary file exists and has records in it.
     while not any(p.stat().st_size > 0 for p in _temp_files(out_dir)):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    proc.send_signal(sig)
+    if sig == signal.SIGINT:  # Ctrl-C on a terminal: the whole process group, workers too
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 128 + sig, stderr
     assert b"interrupted" in stderr and b"Traceback" not in stderr
