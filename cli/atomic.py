@@ -4,7 +4,8 @@ The bytes go to a temporary file in the target's directory (``.NAME.XXXX.part``)
 flushed, fsynced and then renamed over the target (``os.replace``, atomic on POSIX and Windows).
 If anything interrupts the writing (an exception, Ctrl-C, or SIGTERM/SIGHUP turned into an
 exception by the CLI), the temporary file is removed and the target is left as it was. Only a
-SIGKILL, a crash of the process or a power cut can leave the temporary file behind; the target is never half written.
+SIGKILL, a crash of the process or a power cut can leave the temporary file behind; the target
+is never half written.
 
 A target that exists and is not a regular file (``/dev/null``, a FIFO, a terminal) is written
 directly: it cannot be replaced, and must not be.

@@ -289,3 +289,21 @@ def test_100k_cases_with_1_percent_broken_give_100k_records(tmp_path: Path) -> N
     finally:
         src.unlink(missing_ok=True)
         target.unlink(missing_ok=True)
+
+
+def test_engine_failure_on_one_line_is_recorded_and_the_run_goes_on(pack_copy: Path) -> None:
+    from escalade.batch import Line, Options, evaluate_line
+
+    case = json.dumps(load_example("s4-confirmed-yet-called")).encode()
+    with Engine(pack_copy) as eng:
+        def boom(_: object) -> None:
+            raise ValueError("injected")
+
+        eng._runtime._actions["rule:s4-explain-to-collector"] = boom
+        failed = evaluate_line(eng, Line(3, case, len(case), len(case) + 1), Options())
+        fine = evaluate_line(eng, Line(4, good_case(0), 1, 1), Options())
+    assert failed.status == "failed" and fine.status == "ok"
+    record = json.loads(failed.json)
+    assert record["line"] == 3 and record["error"] == "evaluation_failed"
+    assert record["case_id"] == "s4-confirmed-yet-called"
+    assert "RuleActionError" in record["problems"][0]["message"]
