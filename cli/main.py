@@ -73,22 +73,72 @@ def _read_input(case: str) -> bytes:
 
 
 @cli.command()
-@click.argument("case", metavar="CASE.json|-")
+@click.argument("case", metavar="CASE.json|CASES.jsonl|-")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True,
-              help="text: a plan for a person; json: the decision (contract v1).")
+              help="text: a plan for a person; json: the decision (contract v1). Batch mode "
+                   "always writes JSON Lines.")
 @click.option("--lang", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True,
               help="Language of titles, reasons, steps and advice.")
 @click.option("--pack", "pack_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Rule pack directory (default: the built-in cn-huabei pack).")
 @click.option("--explain", is_flag=True,
               help="Also list the rules that did not fire, with the first condition that failed.")
+@click.option("--jsonl/--no-jsonl", "jsonl", default=None,
+              help="Batch mode: the input is JSON Lines, one case per line, and every line gives "
+                   "one output line. Default: on for *.jsonl and *.ndjson files, off otherwise "
+                   "(use --jsonl for standard input).")
+@click.option("--out", "out", metavar="FILE", default=None,
+              help="Write the output to FILE, atomically (a temporary file renamed into place "
+                   "when complete; nothing is left on failure or interruption). Default: "
+                   "standard output.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Batch mode: worker processes (0: one per CPU). The output is the same, byte "
+                   "for byte, whatever the number.")
+@click.option("--trace-personal", is_flag=True,
+              help="Add to each fired rule's trace the case events behind it, phone numbers and "
+                   "notes included (JSON output). Without it no number or note is ever output "
+                   "or logged.")
+@click.option("--verbose", "-v", count=True,
+              help="Log to stderr (-v: info, -vv: debug). Logs never contain numbers or notes.")
+@click.pass_context
 @_guarded
-def evaluate(case: str, fmt: str, lang: str, pack_dir: Path | None, explain: bool) -> None:
-    """Evaluate one case (a file, or - for standard input)."""
+def evaluate(ctx: click.Context, case: str, fmt: str, lang: str, pack_dir: Path | None,
+             explain: bool, jsonl: bool | None, out: str | None, jobs: int,
+             trace_personal: bool, verbose: int) -> None:
+    """Evaluate one case (a file, or - for standard input), or a batch of cases.
+
+    \b
+    Batch mode (--jsonl, or a *.jsonl/*.ndjson file): every input line gives exactly one
+    output line, in order: the decision (compact JSON), or an error record
+      {"line": N, "error": "invalid_case", "case_id": ID|null,
+       "problems": [{"path": ..., "message": ...}]}
+    ("evaluation_failed" instead of "invalid_case" if the engine failed on a valid case).
+    A summary goes to stderr ("N ok, N rejected, N lines"), with a progress bar on a terminal.
+
+    \b
+    Exit status: 0 every case evaluated; 2 invalid input (single case), or some lines rejected
+    (batch: all still accounted for); 1 anything else; 128+N interrupted by signal N.
+    """
     from escalade import Engine, parse_case
     from escalade.render import render_text
 
+    from .batch import check_out, is_batch_name, run_batch
+
+    _configure_logging(verbose)
+    check_out(out)
+    batch = jsonl if jsonl is not None else (case != "-" and is_batch_name(case))
+    if batch:
+        from escalade.batch import Options
+
+        if ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE \
+                and fmt != "json":
+            raise click.UsageError("batch mode writes JSON Lines; --format text is for one case")
+        run_batch(case, out, pack_dir, Options(lang=lang, explain=explain,
+                                               trace_personal=trace_personal),
+                  jobs or os.cpu_count() or 1)
+    if jobs != 1:
+        raise click.UsageError("--jobs is for batch mode (--jsonl)")
     raw = _read_input(case)
     try:
         validated = parse_case(raw)
@@ -99,11 +149,32 @@ def evaluate(case: str, fmt: str, lang: str, pack_dir: Path | None, explain: boo
             _fail(EXIT_INVALID, f"{case}: {exc}")
         raise
     with Engine(pack_dir) as engine:
-        decision = engine.evaluate(validated, lang=lang, explain=explain)
+        decision = engine.evaluate(validated, lang=lang, explain=explain,
+                                   trace_personal=trace_personal)
         if fmt == "json":
-            click.echo(decision.model_dump_json(indent=2))
+            text = decision.model_dump_json(indent=2) + "\n"
         else:
-            click.echo(render_text(decision, engine.pack, findings=explain), nl=False)
+            text = render_text(decision, engine.pack, findings=explain)
+    if out is None or out == "-":
+        click.echo(text, nl=False)
+    else:
+        from .atomic import atomic_output
+
+        with atomic_output(Path(out)) as sink:
+            sink.write(text.encode("utf-8"))
+
+
+def _configure_logging(verbose: int) -> None:
+    """-v: INFO, -vv: DEBUG records of the ``escalade`` logger on stderr."""
+    if verbose <= 0:
+        return
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("escalade: %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("escalade")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
 
 
 @cli.command()

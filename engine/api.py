@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -9,13 +10,17 @@ from typing import Any
 from .assemble import assemble
 from .case import Case, parse_case
 from .decision import Decision
-from .errors import EscaladeError
+from .errors import EscaladeError, InvalidCase
 from .facts import measure
 from .pack.load import load_pack
 from .pack.model import Pack
+from .personal import with_personal_trace
 from .runtime import Runtime
 
 DEFAULT_LANG = "zh-CN"
+
+# Records carry case ids, rungs, counts and JSON paths; never a phone number or a note.
+log = logging.getLogger("escalade")
 
 
 class UnsupportedLanguage(EscaladeError, ValueError):
@@ -32,21 +37,38 @@ class Engine:
     def __init__(self, pack: Pack | str | Path | None = None) -> None:
         self.pack = pack if isinstance(pack, Pack) else load_pack(pack)
         self._runtime = Runtime(self.pack)
+        log.info("engine ready: pack %s %s, %d rules, %d advice items", self.pack.name,
+                 self.pack.version, len(self.pack.rules), len(self.pack.advice))
 
     def evaluate(self, case: Case | dict[str, Any] | str | bytes, *, lang: str = DEFAULT_LANG,
-                 explain: bool = False) -> Decision:
+                 explain: bool = False, trace_personal: bool = False) -> Decision:
         """The decision for one case (a validated ``Case``, a dict, or JSON text/bytes).
 
         Raises ``InvalidCase`` (every problem, by JSON path) for input that does not validate.
+        ``trace_personal`` adds to each fired rule's trace entry the case events behind it,
+        phone numbers and notes included; without it none appears in the decision.
         """
         if lang not in self.pack.languages:
             raise UnsupportedLanguage(
                 f"pack {self.pack.name!r} has no {lang!r} texts "
                 f"(it has: {', '.join(self.pack.languages)})")
-        validated = case if isinstance(case, Case) else parse_case(case)
+        try:
+            validated = case if isinstance(case, Case) else parse_case(case)
+        except InvalidCase as exc:
+            log.debug("case rejected: %d problem(s) at %s", len(exc.problems),
+                      ", ".join(p.path or "(case)" for p in exc.problems))
+            raise
         facts = measure(validated, self.pack.quiet_hours)
         firings = self._runtime.fire(facts)
-        return assemble(validated, self.pack, facts, firings, lang, explain)
+        decision = assemble(validated, self.pack, facts, firings, lang, explain)
+        if trace_personal:
+            decision = with_personal_trace(decision, validated)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("case %s: %s%s, %d action(s), %d rule(s) fired, %d event(s)",
+                      validated.case_id, decision.escalation,
+                      " (urgent)" if decision.urgent else "", len(decision.actions),
+                      sum(1 for t in decision.trace if t.fired), len(validated.events))
+        return decision
 
     def close(self) -> None:
         """Free the durable ruleset. Idempotent."""
@@ -73,6 +95,7 @@ def default_engine() -> Engine:
 
 
 def evaluate(case: Case | dict[str, Any] | str | bytes, *, lang: str = DEFAULT_LANG,
-             explain: bool = False) -> Decision:
+             explain: bool = False, trace_personal: bool = False) -> Decision:
     """Evaluate ``case`` with the built-in cn-huabei pack."""
-    return default_engine().evaluate(case, lang=lang, explain=explain)
+    return default_engine().evaluate(case, lang=lang, explain=explain,
+                                     trace_personal=trace_personal)

@@ -62,12 +62,18 @@ class TraceEntry(_Out):
     fired: bool
     matched: dict[str, FactValue | list[str]] = Field(default_factory=dict)
     failed: FailedCondition | None = None
+    events: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="only with trace_personal: the case events behind a fired rule, whole "
+                    "(numbers and notes included), each with its index in the case's events",
+    )
 
     @model_serializer(mode="wrap")
     def _drop_empty_failed(self, handler: Any) -> Any:
         data = handler(self)
-        if data.get("failed") is None:
-            data.pop("failed", None)
+        for optional in ("failed", "events"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
 
