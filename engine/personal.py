@@ -43,6 +43,8 @@ EVENT_SOURCES: tuple[tuple[str, frozenset[str]], ...] = (
     ("basis_*", frozenset({"basis_requested"})),
     ("complaint_*_filed", frozenset({"complaint_filed"})),
     ("lender_complaint*", frozenset({"complaint_filed", "complaint_answered"})),
+    ("nfra_complaint*", frozenset({"complaint_filed", "complaint_answered"})),
+    ("collector_contacts_after_support_promise", frozenset({"support_contact"})),
 )
 
 # Facts measured from the rest of the case only (no event is behind them).
