@@ -11,6 +11,7 @@ from .case import Case, parse_case
 from .decision import Decision
 from .errors import EscaladeError
 from .facts import measure
+from .limits import DEFAULT_LIMITS, Limits
 from .pack.load import load_pack
 from .pack.model import Pack
 from .runtime import Runtime
@@ -29,21 +30,24 @@ class Engine:
     are serialised). Close it (or use it as a context manager) to free the ruleset.
     """
 
-    def __init__(self, pack: Pack | str | Path | None = None) -> None:
+    def __init__(self, pack: Pack | str | Path | None = None, *,
+                 limits: Limits | None = None) -> None:
         self.pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.limits = limits or DEFAULT_LIMITS
         self._runtime = Runtime(self.pack)
 
     def evaluate(self, case: Case | dict[str, Any] | str | bytes, *, lang: str = DEFAULT_LANG,
                  explain: bool = False) -> Decision:
         """The decision for one case (a validated ``Case``, a dict, or JSON text/bytes).
 
-        Raises ``InvalidCase`` (every problem, by JSON path) for input that does not validate.
+        Raises ``InvalidCase`` (every problem, by JSON path) for input that does not validate
+        or exceeds the Engine's ``limits``.
         """
         if lang not in self.pack.languages:
             raise UnsupportedLanguage(
                 f"pack {self.pack.name!r} has no {lang!r} texts "
                 f"(it has: {', '.join(self.pack.languages)})")
-        validated = case if isinstance(case, Case) else parse_case(case)
+        validated = case if isinstance(case, Case) else parse_case(case, limits=self.limits)
         facts = measure(validated, self.pack.quiet_hours)
         firings = self._runtime.fire(facts)
         return assemble(validated, self.pack, facts, firings, lang, explain)
