@@ -52,8 +52,8 @@ DEFAULT_LIMITS = Limits()
 def text_problems(text: str, size: int, limits: Limits) -> list[CaseProblem]:
     """Problems of JSON text (``size`` in bytes) found without decoding it: size and depth."""
     if size > limits.max_input_bytes:
-        return [CaseProblem("", f"input is {size:,} bytes; the limit is "
-                                f"{limits.max_input_bytes:,}")]
+        return [CaseProblem("", f"input exceeds the size limit of {limits.max_input_bytes:,} "
+                                "bytes")]
     if text.count("[") + text.count("{") <= limits.max_depth:
         return []
     # The text outside strings; without escapes, splitting at quotes finds the strings.
