@@ -251,3 +251,9 @@ def test_cli_subprocess_on_unreadable_paths(run_cli: Run, tmp_path: Path) -> Non
     for path in (str(tmp_path), str(tmp_path / "nope.json"), "/dev/zero"):
         proc = run_cli("evaluate", path)
         assert_cli_rejection(proc.returncode, proc.stdout, proc.stderr)
+
+
+def test_cli_path_with_a_nul_byte_exits_2() -> None:
+    result = CliRunner().invoke(cli, ["evaluate", "case\x00.json"])
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
