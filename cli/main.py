@@ -59,17 +59,25 @@ def cli() -> None:
 
 
 def _read_input(case: str) -> bytes:
+    """The case's bytes, read no further than one byte past the size limit (parse_case then
+    refuses it), so an endless stream or a device cannot exhaust memory."""
+    from escalade import DEFAULT_LIMITS
+
+    most = DEFAULT_LIMITS.max_input_bytes + 1
     if case == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(most)
     path = Path(case)
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            return stream.read(most)
     except FileNotFoundError:
         _fail(EXIT_INVALID, f"{case}: no such file")
     except IsADirectoryError:
         _fail(EXIT_INVALID, f"{case}: is a directory, not a case file")
     except OSError as exc:
         _fail(EXIT_INVALID, f"{case}: cannot read: {exc.strerror}")
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        _fail(EXIT_INVALID, f"{case!r}: cannot read: {exc}")
 
 
 @cli.command()

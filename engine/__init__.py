@@ -20,12 +20,14 @@ from .errors import (
     PackProblem,
     RuleActionError,
 )
+from .limits import DEFAULT_LIMITS, Limits
 from .pack.load import default_pack_dir, load_pack
 from .pack.model import Pack
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "Case",
     "CaseProblem",
     "Decision",
@@ -34,6 +36,7 @@ __all__ = [
     "EscaladeError",
     "InvalidCase",
     "InvalidPack",
+    "Limits",
     "Pack",
     "PackProblem",
     "RuleActionError",

@@ -12,6 +12,7 @@ from .case import Case, parse_case
 from .decision import Decision
 from .errors import EscaladeError, InvalidCase
 from .facts import measure
+from .limits import DEFAULT_LIMITS, Limits
 from .pack.load import load_pack
 from .pack.model import Pack
 from .personal import with_personal_trace
@@ -34,8 +35,10 @@ class Engine:
     are serialised). Close it (or use it as a context manager) to free the ruleset.
     """
 
-    def __init__(self, pack: Pack | str | Path | None = None) -> None:
+    def __init__(self, pack: Pack | str | Path | None = None, *,
+                 limits: Limits | None = None) -> None:
         self.pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.limits = limits or DEFAULT_LIMITS
         self._runtime = Runtime(self.pack)
         log.info("engine ready: pack %s %s, %d rules, %d advice items", self.pack.name,
                  self.pack.version, len(self.pack.rules), len(self.pack.advice))
@@ -44,16 +47,18 @@ class Engine:
                  explain: bool = False, trace_personal: bool = False) -> Decision:
         """The decision for one case (a validated ``Case``, a dict, or JSON text/bytes).
 
-        Raises ``InvalidCase`` (every problem, by JSON path) for input that does not validate.
-        ``trace_personal`` adds to each fired rule's trace entry the case events behind it,
-        phone numbers and notes included; without it none appears in the decision.
+        Raises ``InvalidCase`` (every problem, by JSON path) for input that does not validate
+        or exceeds the Engine's ``limits``. ``trace_personal`` adds to each fired rule's trace
+        entry the case events behind it, phone numbers and notes included; without it none
+        appears in the decision.
         """
         if lang not in self.pack.languages:
             raise UnsupportedLanguage(
                 f"pack {self.pack.name!r} has no {lang!r} texts "
                 f"(it has: {', '.join(self.pack.languages)})")
         try:
-            validated = case if isinstance(case, Case) else parse_case(case)
+            validated = (case if isinstance(case, Case)
+                         else parse_case(case, limits=self.limits))
         except InvalidCase as exc:
             log.debug("case rejected: %d problem(s) at %s", len(exc.problems),
                       ", ".join(p.path or "(case)" for p in exc.problems))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from pydantic import (
 )
 
 from .errors import CaseProblem, InvalidCase
+from .limits import DEFAULT_LIMITS, Limits, data_problems, text_problems
 from .vocab import (
     AgentAsk,
     ArrangedBy,
@@ -162,18 +164,27 @@ class Case(_Lax):
         return ZoneInfo(self.timezone)
 
 
-def parse_case(raw: bytes | str | dict[str, Any]) -> Case:
+def parse_case(raw: bytes | str | dict[str, Any], *, limits: Limits | None = None) -> Case:
     """Validate raw input (JSON text or bytes, or an already-decoded dict) into a ``Case``.
 
+    ``limits`` bound the input's size, events, nesting and strings (default ``DEFAULT_LIMITS``).
     Raises ``InvalidCase`` listing every problem by JSON path; nothing else escapes.
     """
-    data = _decode(raw)
+    limits = limits or DEFAULT_LIMITS
+    data = _decode(raw, limits)
     if not isinstance(data, dict):
         raise InvalidCase([CaseProblem("", f"a case must be a JSON object, not {_kind(data)}")])
+    short = isinstance(raw, (str, bytes)) and len(raw) <= limits.max_string_chars
+    too_big = data_problems(data, limits, walk=not short)
+    if too_big:
+        raise InvalidCase(too_big)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
         raise InvalidCase([_problem(e) for e in exc.errors()]) from None
+    problems = _out_of_range(case)
+    if problems:
+        raise InvalidCase(problems)
     case = _localise(case)
     problems = _inconsistencies(case)
     if problems:
@@ -181,18 +192,30 @@ def parse_case(raw: bytes | str | dict[str, Any]) -> Case:
     return case
 
 
-def _decode(raw: bytes | str | dict[str, Any]) -> Any:
+def _decode(raw: bytes | str | dict[str, Any], limits: Limits) -> Any:
     if isinstance(raw, dict):
         return raw
     if isinstance(raw, bytes):
+        if len(raw) > limits.max_input_bytes:
+            raise InvalidCase(text_problems("", len(raw), limits))
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidCase(
                 [CaseProblem("", f"input is not UTF-8 text (byte {exc.start})")]
             ) from None
+        size = len(raw)
+    elif isinstance(raw, str):
+        size = len(raw) if len(raw) * 4 <= limits.max_input_bytes else len(
+            raw.encode("utf-8", "surrogatepass"))
+    else:
+        raise InvalidCase([CaseProblem("", f"a case is JSON text, bytes or a dict, not "
+                                           f"{type(raw).__name__}")])
     if not raw.strip():
         raise InvalidCase([CaseProblem("", "input is empty; expected a JSON object")])
+    too_big = text_problems(raw, size, limits)
+    if too_big:
+        raise InvalidCase(too_big)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -201,6 +224,8 @@ def _decode(raw: bytes | str | dict[str, Any]) -> Any:
         ) from None
     except RecursionError:
         raise InvalidCase([CaseProblem("", "JSON is nested too deeply")]) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InvalidCase([CaseProblem("", f"not valid JSON: {_one_line(str(exc))}")]) from None
 
 
 def _kind(value: Any) -> str:
@@ -215,9 +240,24 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif _PLAIN_KEY.fullmatch(str(part)):
             out += f".{part}" if out else str(part)
+        else:  # a key that would not read as one (dots, spaces, newlines, very long)
+            out += f"[{_one_line(json.dumps(str(part), ensure_ascii=False), 60)}]"
     return out
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_$-]{1,64}")
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """``text`` on one line (control characters escaped), cut to about ``limit`` characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _short(value: Any) -> str:
+    return _one_line(repr(value), 80)
 
 
 def _problem(error: Any) -> CaseProblem:
@@ -233,11 +273,32 @@ def _problem(error: Any) -> CaseProblem:
     if error["type"] == "extra_forbidden":
         message = "unknown field (not in contract v1)"
     elif error["type"] == "literal_error" and "input" in error:
-        message = f"{error['input']!r} is not one of: {error['ctx']['expected']}"
+        message = f"{_short(error['input'])} is not one of: {error['ctx']['expected']}"
     elif error["type"] == "union_tag_invalid":
-        message = f"unknown event type {error['input'].get('type')!r}; expected one of: " \
+        message = f"unknown event type {_short(error['input'].get('type'))}; expected one of: " \
             f"{error['ctx']['expected_tags']}" if isinstance(error["input"], dict) else message
-    return CaseProblem(json_path(loc), message)
+    return CaseProblem(json_path(loc), _one_line(message, 500))
+
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _out_of_range(case: Case) -> list[CaseProblem]:
+    """Times and dates outside years 1900-2999 (which also keeps every date sum in range)."""
+    found: list[tuple[str, date | datetime | None]] = [("as_of", case.as_of)]
+    a = case.arrangement
+    if a is not None:
+        found += [("arrangement.applied_at", a.applied_at),
+                  ("arrangement.approved_at", a.approved_at),
+                  ("arrangement.new_due_date", a.new_due_date)]
+    found += [(f"events[{i}].at", e.at) for i, e in enumerate(case.events)]
+    return [CaseProblem(path, f"is outside the supported years {EARLIEST.year}-{LATEST.year}")
+            for path, value in found
+            if value is not None and not EARLIEST <= _day(value) <= LATEST]
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _localise(case: Case) -> Case:

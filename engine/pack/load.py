@@ -99,12 +99,18 @@ class _Loader:
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.problems: list[PackProblem] = []
+        self.invalid_parameters: dict[str, str] = {}  # name -> where it is declared
 
     def problem(self, doc: _Doc | str, path: Path_, message: str, rule: str | None = None) -> None:
         if isinstance(doc, _Doc):
             self.problems.append(PackProblem(doc.name, doc.line(path), rule, message))
         else:
             self.problems.append(PackProblem(doc, None, rule, message))
+
+    def sorted(self) -> list[PackProblem]:
+        """The problems in reading order: the manifest first, then each file by line."""
+        return sorted(self.problems, key=lambda p: (Path(p.file).name != MANIFEST, p.file,
+                                                    p.line or 0))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -120,11 +126,18 @@ class _Loader:
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
-            what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-            self.problems.append(PackProblem(name, line, None, f"YAML error: {what}"))
+            what = str(exc.problem or exc.context)
+            start = exc.context_mark
+            if exc.problem and exc.context:
+                what += f" ({exc.context}" + (f" from line {start.line + 1})"
+                                              if start is not None else ")")
+            self.problems.append(PackProblem(name, line, None, f"YAML error: {_flat(what)}"))
             return None
-        except YAMLError as exc:
-            self.problem(name, (), f"YAML error: {exc}")
+        except YAMLError as exc:  # e.g. a control character (ReaderError: no mark, a position)
+            position = getattr(exc, "position", None)
+            line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+            what = _flat(str(exc)).split(' in "<unicode string>"')[0]
+            self.problems.append(PackProblem(name, line, None, f"YAML error: {what}"))
             return None
         lines: dict[Path_, int] = {}
         data = _plain(node, (), lines)
@@ -143,6 +156,9 @@ class _Loader:
                 loc = tuple(err["loc"])
                 rule = _rule_id(doc.data, loc)
                 msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                if err["type"] == "literal_error" and loc[-1:] == ("action",):
+                    msg = f"unknown action {err['input']!r}" + _suggest(str(err["input"]),
+                                                                         ACTION_RUNGS)
                 where = ".".join(str(p) for p in loc)
                 self.problem(doc, loc, f"{where}: {msg}", rule)
             return None
@@ -151,8 +167,8 @@ class _Loader:
 
     def load(self) -> Pack:
         if not self.dir.is_dir():
-            raise InvalidPack([PackProblem(str(self.dir), None, None,
-                                           "pack directory does not exist")])
+            what = "is not a directory" if self.dir.exists() else "pack directory does not exist"
+            raise InvalidPack([PackProblem(str(self.dir), None, None, what)])
         manifest_path = self.dir / MANIFEST
         if not manifest_path.is_file():
             raise InvalidPack([PackProblem(str(manifest_path), None, None,
@@ -164,7 +180,7 @@ class _Loader:
         for doc in rule_docs:
             self.structure(doc, RuleFile)
         if manifest_doc is None or manifest is None:
-            raise InvalidPack(self.problems or [PackProblem(str(manifest_path), 1, None,
+            raise InvalidPack(self.sorted() or [PackProblem(str(manifest_path), 1, None,
                                                             "invalid manifest")])
         assert isinstance(manifest, PackFile)
         languages = tuple(manifest.pack.languages)
@@ -184,7 +200,7 @@ class _Loader:
         if not rules and not advice and not self.problems:
             self.problem(manifest_doc.name, (), "the pack has no rules")
         if self.problems:
-            raise InvalidPack(self.problems)
+            raise InvalidPack(self.sorted())
         start = _time(str(parameters["quiet_hours_start"].value))
         end = _time(str(parameters["quiet_hours_end"].value))
         assert start is not None and end is not None  # checked in parameters()
@@ -211,6 +227,7 @@ class _Loader:
                         "list": "a list of strings"}[spec.type]
                 self.problem(doc, path, f"parameter {name!r} is declared {spec.type} but its "
                              f"value {spec.value!r} is not {want}")
+                self.invalid_parameters[name] = f"{doc.name}:{doc.line(path)}"
                 continue
             out[name] = Parameter(name, spec.value, spec.type, spec.source, spec.confidence)
         for name, kind in REQUIRED_PARAMETERS.items():
@@ -407,6 +424,10 @@ class _Loader:
                 self.problem(doc, path, "a parameter reference is written {param: NAME}", rule)
                 return None
             name = value["param"]
+            if name in self.invalid_parameters:
+                self.problem(doc, path, f"parameter {name!r} is invalid (declared at "
+                             f"{self.invalid_parameters[name]})", rule)
+                return None
             if name not in params:
                 self.problem(doc, path, f"unknown parameter {name!r}" + _suggest(name, params),
                              rule)
@@ -440,6 +461,11 @@ def _rule_id(data: Any, loc: Path_) -> str | None:
 def _suggest(word: str, options: Any) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _flat(text: str) -> str:
+    """``text`` on one line."""
+    return " ".join(text.split())
 
 
 def _show(value: Any) -> str:
