@@ -23,6 +23,7 @@ import click
 from escalade.batch import Line, Options, evaluate_lines, read_lines
 
 from .atomic import atomic_output, check_target
+from .inputs import open_input
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 BATCH_SUFFIXES = (".jsonl", ".ndjson")
@@ -68,29 +69,6 @@ def _signals_raise() -> Iterator[None]:
     finally:
         for name, old in previous.items():
             signal.signal(getattr(signal, name), old)
-
-
-@contextlib.contextmanager
-def _open_input(source: str) -> Iterator[tuple[IO[bytes], int | None]]:
-    """The input as a binary stream, with its size when it is a regular file."""
-    if source == "-":
-        yield sys.stdin.buffer, None
-        return
-    path = Path(source)
-    try:
-        stream = path.open("rb")
-    except FileNotFoundError:
-        _exit(EXIT_INVALID, f"{source}: no such file")
-    except IsADirectoryError:
-        _exit(EXIT_INVALID, f"{source}: is a directory, not a file of cases")
-    except OSError as exc:
-        _exit(EXIT_INVALID, f"{source}: cannot read: {exc.strerror}")
-    with stream:
-        try:
-            size: int | None = path.stat().st_size if path.is_file() else None
-        except OSError:
-            size = None
-        yield stream, size
 
 
 @contextlib.contextmanager
@@ -147,8 +125,8 @@ def run_batch(source: str, out: str | None, pack_dir: Path | None, options: Opti
     counts: Counter[str] = Counter()
     where = "standard output" if out in (None, "-") else out
     try:
-        with _signals_raise(), _open_input(source) as (stream, size), _output(out) as sink, \
-                _progress(size) as progress:
+        with _signals_raise(), open_input(source, "a file of cases") as (stream, size), \
+                _output(out) as sink, _progress(size) as progress:
             for record in evaluate_lines(read_lines(stream), pack, options, jobs, progress):
                 sink.write(record.json.encode("utf-8") + b"\n")
                 counts[record.status] += 1

@@ -16,6 +16,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from .inputs import open_input
+
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,21 +65,8 @@ def _read_input(case: str) -> bytes:
     refuses it), so an endless stream or a device cannot exhaust memory."""
     from escalade import DEFAULT_LIMITS
 
-    most = DEFAULT_LIMITS.max_input_bytes + 1
-    if case == "-":
-        return sys.stdin.buffer.read(most)
-    path = Path(case)
-    try:
-        with path.open("rb") as stream:
-            return stream.read(most)
-    except FileNotFoundError:
-        _fail(EXIT_INVALID, f"{case}: no such file")
-    except IsADirectoryError:
-        _fail(EXIT_INVALID, f"{case}: is a directory, not a case file")
-    except OSError as exc:
-        _fail(EXIT_INVALID, f"{case}: cannot read: {exc.strerror}")
-    except ValueError as exc:  # e.g. a NUL byte in the path
-        _fail(EXIT_INVALID, f"{case!r}: cannot read: {exc}")
+    with open_input(case, "a case file") as (stream, _):
+        return stream.read(DEFAULT_LIMITS.max_input_bytes + 1)
 
 
 @cli.command()
