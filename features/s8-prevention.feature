@@ -72,3 +72,10 @@
       | 医疗证明     | 包括   |
       | 突发事件证明 | 包括   |
       | 收入证明     | 不包括 |
+
+  场景: 示例：突发事件后办了分期
+    假如 示例案例“installment-after-emergency”
+    当 评估该案例
+    那么 不需要采取任何行动
+    并且 预防建议包括“use_installments_carefully”
+    并且 预防建议包括“keep_emergency_fund”

@@ -9,6 +9,7 @@ compares what pytest collects with what the files say (a Scenario Outline once p
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,17 @@ def test_collected_scenarios_equal_the_scenarios_written(tmp_path: Path) -> None
     assert len(runs) == sum(len(v) for v in written.values())
     items = [line for line in proc.stdout.splitlines() if "::" in line]
     assert len(items) == len(runs)
+
+
+def test_every_feature_has_a_runnable_example() -> None:
+    """Each feature's situation can be run with `escalade evaluate examples/cases/NAME.json`:
+    some scenario of it starts from an example case that exists."""
+    from .conftest import EXAMPLES, ROOT
+
+    for path in sorted((ROOT / "features").glob("*.feature")):
+        names = re.findall(r"示例案例“([^”]+)”", path.read_text("utf-8"))
+        assert names, f"{path.name}: no scenario starts from an example case"
+        for name in names:
+            if name.startswith("<"):
+                continue  # an outline column: its Examples rows name the cases
+            assert (EXAMPLES / "cases" / f"{name}.json").is_file(), f"{path.name}: {name}"
