@@ -15,17 +15,19 @@ from .vocab import LADDER, Rung
 def assemble(case: Case, pack: Pack, facts: dict[str, FactValue], firings: list[Firing],
              lang: str, explain: bool = False) -> Decision:
     """The decision for ``case`` given the durable ``firings`` (order-independent)."""
+    by_id: dict[str, Rule] = {}
+    for r in pack.rules:
+        by_id.setdefault(r.id, r)
     fired_rules = sorted({f.id for f in firings if f.kind == "rule"},
-                         key=lambda rid: pack.rule(rid).position)
+                         key=lambda rid: by_id[rid].position)
     fired_advice = {f.id for f in firings if f.kind == "advice"}
     by_action: dict[str, list[Rule]] = {}
     for rid in fired_rules:
-        rule = pack.rule(rid)
+        rule = by_id[rid]
         by_action.setdefault(rule.action, []).append(rule)
     actions = [_action(rules, facts, lang) for rules in by_action.values()]
-    actions.sort(key=lambda a: (not a.urgent, LADDER.index(a.rung),
-                                pack.rule(a.rule).position))
-    rung: Rung = max((a.rung for a in actions), key=LADDER.index, default="none")
+    actions.sort(key=lambda a: (not a.urgent, _RANK[a.rung], by_id[a.rule].position))
+    rung: Rung = max((a.rung for a in actions), key=_RANK.__getitem__, default="none")
     advice = [Advice(id=item.id, text=item.text[lang], cites=list(item.cites))
               for item in pack.advice if item.id in fired_advice]
     return Decision(
@@ -35,6 +37,9 @@ def assemble(case: Case, pack: Pack, facts: dict[str, FactValue], firings: list[
         findings=facts, advice=advice, notice=pack.notice.get(lang, ""),
         trace=_trace(pack, facts, firings, explain, set(by_action)),
     )
+
+
+_RANK: dict[str, int] = {rung: i for i, rung in enumerate(LADDER)}
 
 
 def _action(rules: list[Rule], facts: dict[str, FactValue], lang: str) -> Action:

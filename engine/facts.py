@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Literal
 
 from .case import (
@@ -19,6 +19,7 @@ from .case import (
     Case,
     CollectorContact,
     CollectorInformed,
+    Event,
     ComplaintAnswered,
     ComplaintFiled,
     ContactDetailsUpdated,
@@ -145,10 +146,13 @@ class QuietHours:
 
 
 def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
-    """The facts of ``case``, in catalogue order."""
+    """The facts of ``case``, in catalogue order.
+
+    One pass over the events in time order (ties keep input order), so the cost is linear in the
+    events.
+    """
     tz = case.tz
-    events = sorted(case.events, key=lambda e: e.at)
-    contacts = [e for e in events if isinstance(e, CollectorContact)]
+    events = sorted(case.events, key=_at)
     a = case.arrangement
     agent = a.agent if a is not None else None
     f: dict[str, FactValue] = {}
@@ -161,71 +165,130 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["documents_submitted"] = len(set(a.documents)) if a else 0
     f["emergency_documents"] = bool(a and {"medical_proof", "emergency_proof"} & set(a.documents))
 
-    official: list[tuple[datetime, str, bool]] = []  # (at, result, from support)
+    # One pass over the events, in time order.
+    official_last: str | None = None  # result of the latest official check or support answer
+    first_verified: datetime | None = None  # first official result "active"
+    first_support_ok: datetime | None = None  # ... of those, first from support
+    checked_in_app = False
+    supports = 0
+    promised = False
+    details_updated = False
+    first_informed: datetime | None = None
+    informed_with_proof = False
+    first_basis: datetime | None = None
+    basis_answered = False
+    filed_to: set[str] = set()
+    lender_filed: datetime | None = None
+    lender_answers: list[ComplaintAnswered] = []
+    contact_ats: list[datetime] = []
+    connected: Counter[date] = Counter()
+    unanswered: Counter[date] = Counter()
+    quiet = 0
+    numbers: set[str] = set()
+    conducts: Counter[str] = Counter()
+    conduct_contacts = 0
+    last_local: datetime | None = None
+    contains = quiet_hours.contains
     for e in events:
+        if isinstance(e, CollectorContact):
+            contact_ats.append(e.at)
+            t = e.at.astimezone(tz)
+            last_local = t
+            channel = e.channel
+            if channel == "call":
+                (connected if e.answered else unanswered)[t.date()] += 1
+            if channel not in ("letter", "email") and contains(t.time()):
+                quiet += 1
+            if e.number:
+                numbers.add(e.number)
+            if e.conduct:
+                conduct_contacts += 1
+                conducts.update(set(e.conduct))
+            continue
+        result: str | None = None
+        by_support = False
         if isinstance(e, ArrangementCheck):
-            official.append((e.at, e.result, e.via == "support"))
-        elif isinstance(e, SupportContact) and e.outcome == "arrangement_confirmed":
-            official.append((e.at, "active", True))
-        elif isinstance(e, SupportContact) and e.outcome == "arrangement_not_found":
-            official.append((e.at, "not_found", True))
-    f["official_check"] = official[-1][1] if official else "none"
-    f["checked_in_app"] = any(isinstance(e, ArrangementCheck) and e.via == "app" for e in events)
-    support_ok = [at for at, result, by_support in official if by_support and result == "active"]
-    f["confirmed_by_support"] = bool(support_ok) and official[-1][1] == "active"
-    supports = [e for e in events if isinstance(e, SupportContact)]
-    f["support_contacts"] = len(supports)
-    f["support_promised_to_stop"] = any(
-        e.outcome == "promised_to_stop_collection" for e in supports)
+            result, by_support = e.result, e.via == "support"
+            checked_in_app = checked_in_app or e.via == "app"
+        elif isinstance(e, SupportContact):
+            supports += 1
+            if e.outcome == "arrangement_confirmed":
+                result, by_support = "active", True
+            elif e.outcome == "arrangement_not_found":
+                result, by_support = "not_found", True
+            elif e.outcome == "promised_to_stop_collection":
+                promised = True
+        elif isinstance(e, ContactDetailsUpdated):
+            details_updated = True
+        elif isinstance(e, CollectorInformed):
+            if first_informed is None:
+                first_informed = e.at
+            informed_with_proof = informed_with_proof or e.proof_provided
+        elif isinstance(e, BasisRequested):
+            if first_basis is None:
+                first_basis = e.at
+            basis_answered = basis_answered or e.answered
+        elif isinstance(e, ComplaintFiled):
+            filed_to.add(e.to)
+            if e.to == "lender" and lender_filed is None:
+                lender_filed = e.at
+        elif isinstance(e, ComplaintAnswered) and e.to == "lender":
+            lender_answers.append(e)
+        if result is not None:
+            official_last = result
+            if result == "active":
+                if first_verified is None:
+                    first_verified = e.at
+                if by_support and first_support_ok is None:
+                    first_support_ok = e.at
+
+    f["official_check"] = official_last or "none"
+    f["checked_in_app"] = checked_in_app
+    f["confirmed_by_support"] = first_support_ok is not None and official_last == "active"
+    f["support_contacts"] = supports
+    f["support_promised_to_stop"] = promised
 
     # Contact details
-    if any(isinstance(e, ContactDetailsUpdated) for e in events):
+    if details_updated:
         f["contact_details"] = "current"
     else:
         current = case.consumer.contact_details_current
         f["contact_details"] = {True: "current", False: "outdated", None: "unknown"}[current]
 
     # Collector contacts
+    n_contacts = len(contact_ats)
+
     def after(moment: datetime | None) -> int:
-        return 0 if moment is None else sum(1 for c in contacts if c.at > moment)
+        # ``moment < at`` is ``at > moment``; counted in C, same comparisons as one by one.
+        return 0 if moment is None else sum(map(moment.__lt__, contact_ats))
 
-
-    f["collector_contacts"] = len(contacts)
+    f["collector_contacts"] = n_contacts
     if a is not None and (a.approved_at or a.applied_at):
         f["collector_contacts_since_arrangement"] = after(a.approved_at or a.applied_at)
     else:
-        f["collector_contacts_since_arrangement"] = len(contacts) if a is not None else 0
+        f["collector_contacts_since_arrangement"] = n_contacts if a is not None else 0
     f["collector_contacts_after_approval"] = after(a.approved_at if a else None)
-    verified = [at for at, result, _ in official if result == "active"]
-    f["collector_contacts_after_verification"] = after(verified[0] if verified else None)
+    f["collector_contacts_after_verification"] = after(first_verified)
     f["collector_contacts_after_support_confirmation"] = after(
-        support_ok[0] if f["confirmed_by_support"] else None
+        first_support_ok if f["confirmed_by_support"] else None
     )
-    informed = [e for e in events if isinstance(e, CollectorInformed)]
-    f["collector_informed"] = bool(informed)
-    f["collector_informed_with_proof"] = any(e.proof_provided for e in informed)
-    f["collector_contacts_after_informed"] = after(informed[0].at if informed else None)
-    basis = [e for e in events if isinstance(e, BasisRequested)]
-    f["basis_requested"] = bool(basis)
-    f["basis_answered"] = any(e.answered for e in basis)
-    f["collector_contacts_after_basis_requested"] = after(basis[0].at if basis else None)
+    f["collector_informed"] = first_informed is not None
+    f["collector_informed_with_proof"] = informed_with_proof
+    f["collector_contacts_after_informed"] = after(first_informed)
+    f["basis_requested"] = first_basis is not None
+    f["basis_answered"] = basis_answered
+    f["collector_contacts_after_basis_requested"] = after(first_basis)
 
-    local = [(c, c.at.astimezone(tz)) for c in contacts]
-    connected = Counter(t.date() for c, t in local if c.channel == "call" and c.answered)
-    unanswered = Counter(t.date() for c, t in local if c.channel == "call" and not c.answered)
     f["connected_calls_max_per_day"] = max(connected.values(), default=0)
     f["unanswered_calls_max_per_day"] = max(unanswered.values(), default=0)
-    f["quiet_hours_contacts"] = sum(
-        1 for c, t in local if c.channel not in ("letter", "email") and quiet_hours.contains(
-            t.time().replace(tzinfo=None))
-    )
-    f["collector_numbers"] = len({c.number for c in contacts if c.number})
+    f["quiet_hours_contacts"] = quiet
+    f["collector_numbers"] = len(numbers)
     for conduct in CONDUCTS:
-        f[f"conduct_{conduct}"] = sum(1 for c in contacts if conduct in c.conduct)
-    f["conduct_contacts"] = sum(1 for c in contacts if c.conduct)
+        f[f"conduct_{conduct}"] = conducts[conduct]
+    f["conduct_contacts"] = conduct_contacts
     as_of_local = case.as_of.astimezone(tz)
     f["days_since_last_collector_contact"] = (
-        (as_of_local.date() - contacts[-1].at.astimezone(tz).date()).days if contacts else -1
+        (as_of_local.date() - last_local.date()).days if last_local is not None else -1
     )
 
     # Third-party agent
@@ -237,12 +300,9 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["agent_told_not_to_pay_lender"] = bool(agent and agent.told_not_to_pay_lender)
 
     # Complaints
-    filed = [e for e in events if isinstance(e, ComplaintFiled)]
     for target in COMPLAINT_TARGETS:
-        f[f"complaint_{target}_filed"] = any(e.to == target for e in filed)
-    lender_filed = next((e.at for e in filed if e.to == "lender"), None)
-    answers = [e for e in events if isinstance(e, ComplaintAnswered) and e.to == "lender"
-               and lender_filed is not None and e.at >= lender_filed]
+        f[f"complaint_{target}_filed"] = target in filed_to
+    answers = [e for e in lender_answers if lender_filed is not None and e.at >= lender_filed]
     if lender_filed is None:
         f["lender_complaint"] = "none"
     elif not answers:
@@ -259,4 +319,11 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["keeps_call_records"] = bool({"call_log", "call_recordings"} & kept)
     f["as_of_date"] = as_of_local.date().isoformat()
 
-    return {spec.name: f[spec.name] for spec in CATALOGUE}
+    return {name: f[name] for name in _NAMES}
+
+
+_NAMES: tuple[str, ...] = tuple(spec.name for spec in CATALOGUE)
+
+
+def _at(event: Event) -> datetime:
+    return event.at
