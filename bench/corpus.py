@@ -67,10 +67,7 @@ def _case(rng: random.Random, n_events: int, case_id: str) -> dict[str, Any]:
 
     def moment(lo: float = 0.0, hi: float = 1.0, quiet: bool = False) -> datetime:
         day = start + timedelta(days=int((lo + (hi - lo) * rng.random()) * span_days))
-        if quiet:
-            hour = rng.choice((22, 23, 0, 1, 6, 7))
-        else:
-            hour = rng.randrange(8, 22)
+        hour = rng.choice((22, 23, 0, 1, 6, 7)) if quiet else rng.randrange(8, 22)
         at = day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
         return min(at, as_of - timedelta(seconds=rng.randrange(1, 3600)))
 

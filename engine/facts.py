@@ -19,10 +19,10 @@ from .case import (
     Case,
     CollectorContact,
     CollectorInformed,
-    Event,
     ComplaintAnswered,
     ComplaintFiled,
     ContactDetailsUpdated,
+    Event,
     SupportContact,
 )
 from .vocab import CONDUCTS

@@ -47,7 +47,7 @@ class _Activation:
     its JSON only when an action reads it (decoding it for every firing was the largest cost).
     """
 
-    __slots__ = ("_raw", "_message", "case_fact", "firings", "name", "sid")
+    __slots__ = ("_message", "_raw", "case_fact", "firings", "name", "sid")
 
     def __init__(self, name: str, raw: str, sid: str, firings: list[Firing],
                  case_fact: dict[str, Any]) -> None:
