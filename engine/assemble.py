@@ -72,17 +72,38 @@ def _facts_read(conditions: tuple[Condition, ...]) -> list[str]:
     return names
 
 
+_Item = tuple[str, str, tuple[Condition, ...], list[str], list[str]]
+_ITEMS: dict[int, tuple[Pack, list[_Item]]] = {}
+
+
+def _items(pack: Pack) -> list[_Item]:
+    """The pack's rules and advice in pack order, with the facts and advised actions each reads.
+
+    Computed once per pack (cached by identity; the cache holds at most a few packs).
+    """
+    cached = _ITEMS.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    items = [("rule", r.id, r.when, r.position) for r in pack.rules] + [
+        ("advice", a.id, a.when, a.position) for a in pack.advice]
+    out = [(kind, item_id, when, _facts_read(when),
+            [f"advised:{c.action}" for c in when if isinstance(c, Advised)])
+           for kind, item_id, when, _ in sorted(items, key=lambda x: x[3])]
+    if len(_ITEMS) >= 8:
+        _ITEMS.clear()
+    _ITEMS[id(pack)] = (pack, out)
+    return out
+
+
 def _trace(pack: Pack, facts: dict[str, FactValue], firings: list[Firing], explain: bool,
            advised: set[str]) -> list[TraceEntry]:
     seen = {(f.kind, f.id): f for f in firings}
     entries: list[TraceEntry] = []
-    items = [("rule", r.id, r.when, r.position) for r in pack.rules] + [
-        ("advice", a.id, a.when, a.position) for a in pack.advice]
-    for kind, item_id, when, _ in sorted(items, key=lambda x: x[3]):
+    for kind, item_id, when, read, advised_keys in _items(pack):
         firing = seen.get((kind, item_id))
         if firing is not None:
-            matched = {n: firing.case_fact[n] for n in _facts_read(when)}
-            matched.update({f"advised:{c.action}": True for c in when if isinstance(c, Advised)})
+            matched = {n: firing.case_fact[n] for n in read}
+            matched.update(dict.fromkeys(advised_keys, True))
             entries.append(TraceEntry(rule=item_id, kind=kind,  # type: ignore[arg-type]
                                       fired=True, matched=matched))
         elif explain:

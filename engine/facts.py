@@ -8,10 +8,14 @@ durable_rules notes).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
+
+import pydantic_core
 
 from .case import (
     ArrangementCheck,
@@ -152,7 +156,8 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     events.
     """
     tz = case.tz
-    events = sorted(case.events, key=_at)
+    timeline = _Timeline(case.events)
+    events = timeline.events
     a = case.arrangement
     agent = a.agent if a is not None else None
     f: dict[str, FactValue] = {}
@@ -180,25 +185,32 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     filed_to: set[str] = set()
     lender_filed: datetime | None = None
     lender_answers: list[ComplaintAnswered] = []
-    contact_ats: list[datetime] = []
-    connected: Counter[date] = Counter()
-    unanswered: Counter[date] = Counter()
+    contact_index: list[int] = []  # positions (in ``events``) of the collector contacts
+    connected: dict[date, int] = {}
+    unanswered: dict[date, int] = {}
     quiet = 0
     numbers: set[str] = set()
     conducts: Counter[str] = Counter()
     conduct_contacts = 0
     last_local: datetime | None = None
-    contains = quiet_hours.contains
-    for e in events:
+    # QuietHours.contains, inlined (it ran once per contact)
+    q_start, q_end = quiet_hours.start, quiet_hours.end
+    q_wraps = not q_start <= q_end
+    for i, e in enumerate(events):
         if isinstance(e, CollectorContact):
-            contact_ats.append(e.at)
+            contact_index.append(i)
             t = e.at.astimezone(tz)
             last_local = t
             channel = e.channel
             if channel == "call":
-                (connected if e.answered else unanswered)[t.date()] += 1
-            if channel not in ("letter", "email") and contains(t.time()):
-                quiet += 1
+                per_day = connected if e.answered else unanswered
+                day = t.date()
+                per_day[day] = per_day.get(day, 0) + 1
+            if channel != "letter" and channel != "email":
+                moment = t.time()
+                if (moment >= q_start or moment < q_end) if q_wraps else (
+                        q_start <= moment < q_end):
+                    quiet += 1
             if e.number:
                 numbers.add(e.number)
             if e.conduct:
@@ -256,11 +268,8 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
         f["contact_details"] = {True: "current", False: "outdated", None: "unknown"}[current]
 
     # Collector contacts
-    n_contacts = len(contact_ats)
-
-    def after(moment: datetime | None) -> int:
-        # ``moment < at`` is ``at > moment``; counted in C, same comparisons as one by one.
-        return 0 if moment is None else sum(map(moment.__lt__, contact_ats))
+    n_contacts = len(contact_index)
+    after = timeline.counter(contact_index)
 
     f["collector_contacts"] = n_contacts
     if a is not None and (a.approved_at or a.applied_at):
@@ -323,6 +332,52 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
 
 
 _NAMES: tuple[str, ...] = tuple(spec.name for spec in CATALOGUE)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# tzinfo classes whose offset never depends on the date: for times that all have one of these,
+# comparing the datetimes is exactly comparing their UTC instants (pydantic parses "+08:00"
+# into its own TzInfo; every operation on it costs a call into pydantic_core).
+_FIXED_OFFSET: frozenset[type] = frozenset(
+    t for t in (timezone, getattr(pydantic_core, "TzInfo", None)) if isinstance(t, type))
+
+
+class _Timeline:
+    """The events in time order, and counts of events after a moment.
+
+    When every event time has a fixed UTC offset, each time is turned once into its exact
+    instant (a ``timedelta`` since the epoch): sorting and counting compare those, and the
+    counts are binary searches. Otherwise (naive times read in a zone with daylight saving,
+    where Python compares times of one zone by wall clock), it sorts and counts with the
+    datetimes themselves, one comparison at a time: the same results either way.
+    """
+
+    def __init__(self, events: list[Event]) -> None:
+        keys: list[timedelta] | None = None
+        if all(type(e.at.tzinfo) in _FIXED_OFFSET for e in events):
+            keys = [e.at - _EPOCH for e in events]
+            order = sorted(range(len(events)), key=keys.__getitem__)
+            self.events = [events[i] for i in order]
+            keys = [keys[i] for i in order]
+        else:
+            self.events = sorted(events, key=_at)
+        self._keys = keys
+
+    def counter(self, indexes: list[int]) -> Callable[[datetime | None], int]:
+        """A function counting the events at ``indexes`` (in time order) after a moment."""
+        if self._keys is not None:
+            keys = [self._keys[i] for i in indexes]
+            total = len(keys)
+
+            def after_fast(moment: datetime | None) -> int:
+                return 0 if moment is None else total - bisect_right(keys, moment - _EPOCH)
+
+            return after_fast
+        times = [self.events[i].at for i in indexes]
+
+        def after(moment: datetime | None) -> int:
+            # ``moment < at`` is ``at > moment``: the same comparisons as one by one.
+            return 0 if moment is None else sum(map(moment.__lt__, times))
+
+        return after
 
 
 def _at(event: Event) -> datetime:

@@ -24,6 +24,8 @@ from .pack.compile import ADVICE_PREFIX, CASE_ALIAS, RULE_PREFIX, chained_action
 from .pack.model import Pack
 
 _NOT_HANDLED = 1  # durable_rules: no rule matched the fact
+# json.dumps(..., ensure_ascii=False) builds a new encoder on every call; one is enough
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _names = itertools.count(1)
 
 
@@ -108,7 +110,7 @@ class Runtime:
     def assert_advised(self, sid: str, rule_id: str, action: str) -> None:
         fact = {"sid": sid, "id": f"advised:{rule_id}", "t": "advised", "action": action,
                 "rule": rule_id}
-        dre.assert_fact(self._handle, json.dumps(fact))
+        dre.assert_fact(self._handle, _ENCODE(fact))
 
     def _rule_name(self, message: str) -> str:
         """The durable rule name an activation message (``{"name":{...}}``) is for."""
@@ -131,7 +133,7 @@ class Runtime:
             sent.update(sid=sid, id="case", t="case")
             firings: list[Firing] = []
             try:
-                code, state = dre.assert_fact(handle, json.dumps(sent, ensure_ascii=False))
+                code, state = dre.assert_fact(handle, _ENCODE(sent))
                 if code == _NOT_HANDLED:
                     return firings
                 result = dre.start_action_for_state(handle, state)
