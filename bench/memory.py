@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
 import sys
 import time
 
@@ -53,8 +52,9 @@ def run(evals: int, size: int, seed: int, warmup: int = 2000) -> dict[str, objec
         "rss_after_warmup_mb": round(start_kib / 1024, 2),
         "rss_end_mb": round(end_kib / 1024, 2),
         "rss_growth_mb": round((end_kib - start_kib) / 1024, 2),
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
         "peak_rss_mb": round(max(_status_kib("VmHWM"), end_kib, start_kib,
-                                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024, 2),
+                                 *(int(mb * 1024) for _, mb in samples)) / 1024, 2),
         "samples_mb": [[n, round(mb, 2)] for n, mb in samples],
         "seconds": round(seconds, 2),
     }

@@ -153,7 +153,12 @@ def _agreement(engine: Engine, reference: ReferenceEvaluator,
             != reference.evaluate(c, explain=True).model_dump_json()]
 
 
+_ESCALADE: list[str] = []  # set by --escalade
+
+
 def _escalade_bin() -> str:
+    if _ESCALADE:
+        return _ESCALADE[0]
     exe = Path(sys.executable).parent / "escalade"
     return str(exe) if exe.exists() else "escalade"
 
@@ -357,6 +362,28 @@ def report(r: dict[str, Any], before: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def profile(size: int, seed: int, count: int = 200) -> str:
+    """cProfile of ``Engine.evaluate`` over a corpus of ``size``-event cases: top functions."""
+    import cProfile
+    import io
+    import pstats
+
+    cases = generate(seed, size, count)
+    with Engine() as engine:
+        for case in cases[:20]:
+            engine.evaluate(case)
+        gc.collect()
+        gc.freeze()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for case in cases:
+            engine.evaluate(case)
+        profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    return out.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small counts (about 20 s)")
@@ -371,7 +398,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="a previous JSON result to compare with (default bench/latest.json)")
     parser.add_argument("--save-latest", action="store_true",
                         help="also write the figures to bench/latest.json")
+    parser.add_argument("--escalade", default=None,
+                        help="the escalade command to time (default: the one next to python)")
+    parser.add_argument("--profile", type=int, metavar="EVENTS", default=None,
+                        help="only profile Engine.evaluate (cProfile) on cases of this size")
     args = parser.parse_args(argv)
+    if args.profile:
+        print(profile(args.profile, args.seed))
+        return 0
+    if args.escalade:
+        _ESCALADE[:] = [args.escalade]
     before = json.loads(args.compare.read_text("utf-8")) if args.compare.is_file() else None
     result = run(args)
     out = args.out or RESULTS / f"{result['when'].replace(':', '')}-{result['mode']}.json"
