@@ -86,6 +86,7 @@ def _timed(fn: Callable[[Any], object], cases: list[Any], repeats: int) -> dict[
         fn(case)
     rates, cpu_rates, wall_ns, cpu_ns = [], [], [], []
     clock, cpu = time.perf_counter_ns, time.thread_time_ns
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(repeats):
         started, cpu_started = clock(), cpu()
         for case in cases:
@@ -108,6 +109,8 @@ def _timed(fn: Callable[[Any], object], cases: list[Any], repeats: int) -> dict[
         "mean_cpu_us": round(1e6 / statistics.median(cpu_rates), 1),
         "p50_cpu_us": _percentile(cpu_ns, 50),
         "p99_cpu_us": _percentile(cpu_ns, 99),
+        "page_faults_per_case": round(
+            (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / len(wall_ns), 2),
     }
 
 
