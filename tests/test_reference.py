@@ -115,3 +115,41 @@ def test_bench_script_runs_in_smoke_mode(tmp_path: Path) -> None:
     assert set(figures["targets"]) == {"throughput_100", "ratio_100", "linear", "rss", "cold",
                                        "batch"}
     assert "targets:" in done.stdout
+
+
+def test_counts_after_a_moment_match_one_by_one_comparisons(pack: Pack) -> None:
+    # measure() counts "contacts after X" on exact instants when every event time has a fixed
+    # offset, and falls back to comparing datetimes otherwise; mixed naive and aware times in a
+    # zone with daylight saving take the fallback. Both must equal comparing one by one.
+    import random
+
+    from escalade.case import BasisRequested, CollectorContact, CollectorInformed
+
+    rng = random.Random(5)
+    checked = 0
+    for case in generate(21, 30, 40):
+        case["timezone"] = rng.choice(["America/New_York", "Asia/Shanghai", "UTC"])
+        naive_share = rng.choice([0.0, 0.3])
+        for event in case["events"]:
+            if rng.random() < naive_share and "+" in event["at"][10:]:
+                event["at"] = event["at"][:19]  # naive: read in the case's zone
+        try:
+            parsed = parse_case(case)
+        except Exception:  # a shifted time may now be after as_of: not this test's business
+            continue
+        events = sorted(parsed.events, key=lambda e: e.at)
+        contacts = [e for e in events if isinstance(e, CollectorContact)]
+
+        def after(moment: Any, contacts: list[CollectorContact] = contacts) -> int:
+            return 0 if moment is None else sum(1 for c in contacts if c.at > moment)
+
+        informed = next((e.at for e in events if isinstance(e, CollectorInformed)), None)
+        basis = next((e.at for e in events if isinstance(e, BasisRequested)), None)
+        a = parsed.arrangement
+        f = measure(parsed, pack.quiet_hours)
+        assert f["collector_contacts"] == len(contacts)
+        assert f["collector_contacts_after_informed"] == after(informed)
+        assert f["collector_contacts_after_basis_requested"] == after(basis)
+        assert f["collector_contacts_after_approval"] == after(a.approved_at if a else None)
+        checked += 1
+    assert checked >= 20
