@@ -30,8 +30,7 @@ BATCH_SUFFIXES = (".jsonl", ".ndjson")
 
 
 class Interrupted(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C (BaseException: no ``except Exception``
-    on the way may swallow it), so the temporary output file is removed."""
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so the temporary output file is removed."""
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
@@ -52,20 +51,63 @@ def _exit(status: int, message: str) -> NoReturn:
     sys.exit(status)
 
 
+class _Signals:
+    """SIGINT, SIGTERM and SIGHUP, handled at safe points.
+
+    A signal that arrives while a line is being evaluated is held until that line is done: an
+    exception raised from a handler in the middle of pydantic's or durable_rules' work can be
+    caught there and turned into another error (pydantic wraps it in a serialization or
+    validation error), so the line would be miscounted and the run would go on. While the process
+    waits for input, a signal interrupts at once, so Ctrl-C works on an idle standard input.
+    """
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.waiting = False
+
+    def handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self.waiting:
+            self.check()
+
+    def check(self) -> None:
+        """Raise for a signal that has arrived (KeyboardInterrupt for SIGINT)."""
+        if self.signum is None:
+            return
+        for name in self.NAMES:  # once is enough: let the cleanup run undisturbed
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        if self.signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Interrupted(self.signum)
+
+
+class _WatchedInput:
+    """The input stream, interruptible while (and only while) it waits in ``readline``."""
+
+    def __init__(self, stream: IO[bytes], signals: _Signals) -> None:
+        self._stream, self._signals = stream, signals
+
+    def readline(self, size: int = -1) -> bytes:
+        self._signals.check()
+        self._signals.waiting = True
+        try:
+            return self._stream.readline(size)
+        finally:
+            self._signals.waiting = False
+
+
 @contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise ``Interrupted`` (SIGINT already raises
-    KeyboardInterrupt)."""
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        for name in wanted:  # once is enough: let the cleanup run undisturbed
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-        raise Interrupted(signum)
-
-    wanted = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]
-    previous = {name: signal.signal(getattr(signal, name), handler) for name in wanted}
+def _signals_deferred() -> Iterator[_Signals]:
+    """Within the block, SIGINT, SIGTERM and SIGHUP are handled by a ``_Signals``."""
+    signals = _Signals()
+    wanted = [name for name in _Signals.NAMES if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), signals.handle) for name in wanted}
     try:
-        yield
+        yield signals
     finally:
         for name, old in previous.items():
             signal.signal(getattr(signal, name), old)
@@ -125,11 +167,15 @@ def run_batch(source: str, out: str | None, pack_dir: Path | None, options: Opti
     counts: Counter[str] = Counter()
     where = "standard output" if out in (None, "-") else out
     try:
-        with _signals_raise(), open_input(source, "a file of cases") as (stream, size), \
+        with _signals_deferred() as signals, \
+                open_input(source, "a file of cases") as (stream, size), \
                 _output(out) as sink, _progress(size) as progress:
-            for record in evaluate_lines(read_lines(stream), pack, options, jobs, progress):
+            lines = read_lines(_WatchedInput(stream, signals))  # type: ignore[arg-type]
+            for record in evaluate_lines(lines, pack, options, jobs, progress):
                 sink.write(record.json.encode("utf-8") + b"\n")
                 counts[record.status] += 1
+                signals.check()
+            signals.check()  # before the output is committed
     except (KeyboardInterrupt, Interrupted) as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         _exit(128 + signum, f"interrupted ({signal.Signals(signum).name}) after "

@@ -200,6 +200,12 @@ def schema(which: str) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    try:
+        from escalade import tune_malloc
+    except ImportError:
+        pass  # reported with its fix by the command itself
+    else:
+        tune_malloc()  # this process is ours: keep durable_rules' session blocks on the heap
     cli(prog_name="escalade")
 
 

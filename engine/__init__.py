@@ -21,6 +21,7 @@ from .errors import (
     RuleActionError,
 )
 from .limits import DEFAULT_LIMITS, Limits
+from .malloc import tune_malloc
 from .pack.load import default_pack_dir, load_pack
 from .pack.model import Pack
 
@@ -46,4 +47,5 @@ __all__ = [
     "evaluate",
     "load_pack",
     "parse_case",
+    "tune_malloc",
 ]

@@ -33,6 +33,7 @@ from typing import IO, Any, Literal
 
 from .api import Engine
 from .errors import CaseProblem, EscaladeError, InvalidCase
+from .malloc import tune_malloc
 from .pack.model import Pack
 
 log = logging.getLogger("escalade.batch")
@@ -247,6 +248,7 @@ def _worker_init(pack: Pack, options: Options, level: int) -> None:
         logger = logging.getLogger("escalade")
         logger.addHandler(handler)
         logger.setLevel(level)
+    tune_malloc()  # a worker process is escalade's own
     _worker_engine = Engine(pack)
     _worker_options = options
 

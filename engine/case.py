@@ -310,16 +310,23 @@ def _localise(case: Case) -> Case:
             return value
         return value.replace(tzinfo=tz)
 
+    # Copy only what holds a naive time (copying every event dominated validation).
     arrangement = case.arrangement
-    if arrangement is not None:
+    if arrangement is not None and (_naive(arrangement.applied_at)
+                                    or _naive(arrangement.approved_at)):
         arrangement = arrangement.model_copy(
             update={"applied_at": fix(arrangement.applied_at),
                     "approved_at": fix(arrangement.approved_at)}
         )
-    events = [e.model_copy(update={"at": fix(e.at)}) for e in case.events]
+    events = [e.model_copy(update={"at": fix(e.at)}) if e.at.tzinfo is None else e
+              for e in case.events]
     return case.model_copy(
         update={"as_of": fix(case.as_of), "arrangement": arrangement, "events": events}
     )
+
+
+def _naive(value: datetime | None) -> bool:
+    return value is not None and value.tzinfo is None
 
 
 def _inconsistencies(case: Case) -> list[CaseProblem]:

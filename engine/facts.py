@@ -8,10 +8,14 @@ durable_rules notes).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
+
+import pydantic_core
 
 from .case import (
     ArrangementCheck,
@@ -153,10 +157,14 @@ class QuietHours:
 
 
 def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
-    """The facts of ``case``, in catalogue order."""
+    """The facts of ``case``, in catalogue order.
+
+    One pass over the events in time order (ties keep input order), so the cost is linear in the
+    events.
+    """
     tz = case.tz
-    events = sorted(case.events, key=lambda e: e.at)
-    contacts = [e for e in events if isinstance(e, CollectorContact)]
+    timeline = _Timeline(case.events)
+    events = timeline.events
     a = case.arrangement
     agent = a.agent if a is not None else None
     f: dict[str, FactValue] = {}
@@ -169,72 +177,132 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["documents_submitted"] = len(set(a.documents)) if a else 0
     f["emergency_documents"] = bool(a and {"medical_proof", "emergency_proof"} & set(a.documents))
 
-    official: list[tuple[datetime, str, bool]] = []  # (at, result, from support)
-    for e in events:
+    # One pass over the events, in time order.
+    official_last: str | None = None  # result of the latest official check or support answer
+    first_verified: datetime | None = None  # first official result "active"
+    first_support_ok: datetime | None = None  # ... of those, first from support
+    checked_in_app = False
+    supports = 0
+    first_promise: datetime | None = None
+    details_updated = False
+    first_informed: datetime | None = None
+    informed_with_proof = False
+    first_basis: datetime | None = None
+    basis_answered = False
+    filed: list[ComplaintFiled] = []
+    answered: list[ComplaintAnswered] = []
+    contact_index: list[int] = []  # positions (in ``events``) of the collector contacts
+    connected: dict[date, int] = {}
+    unanswered: dict[date, int] = {}
+    quiet = 0
+    numbers: set[str] = set()
+    conducts: Counter[str] = Counter()
+    conduct_contacts = 0
+    last_local: datetime | None = None
+    # QuietHours.contains, inlined (it ran once per contact)
+    q_start, q_end = quiet_hours.start, quiet_hours.end
+    q_wraps = not q_start <= q_end
+    for i, e in enumerate(events):
+        if isinstance(e, CollectorContact):
+            contact_index.append(i)
+            t = e.at.astimezone(tz)
+            last_local = t
+            channel = e.channel
+            if channel == "call":
+                per_day = connected if e.answered else unanswered
+                day = t.date()
+                per_day[day] = per_day.get(day, 0) + 1
+            if channel != "letter" and channel != "email":
+                moment = t.time()
+                if (moment >= q_start or moment < q_end) if q_wraps else (
+                        q_start <= moment < q_end):
+                    quiet += 1
+            if e.number:
+                numbers.add(e.number)
+            if e.conduct:
+                conduct_contacts += 1
+                conducts.update(set(e.conduct))
+            continue
+        result: str | None = None
+        by_support = False
         if isinstance(e, ArrangementCheck):
-            official.append((e.at, e.result, e.via == "support"))
-        elif isinstance(e, SupportContact) and e.outcome == "arrangement_confirmed":
-            official.append((e.at, "active", True))
-        elif isinstance(e, SupportContact) and e.outcome == "arrangement_not_found":
-            official.append((e.at, "not_found", True))
-    f["official_check"] = official[-1][1] if official else "none"
-    f["checked_in_app"] = any(isinstance(e, ArrangementCheck) and e.via == "app" for e in events)
-    support_ok = [at for at, result, by_support in official if by_support and result == "active"]
-    f["confirmed_by_support"] = bool(support_ok) and official[-1][1] == "active"
-    supports = [e for e in events if isinstance(e, SupportContact)]
-    f["support_contacts"] = len(supports)
-    promises = [e.at for e in supports if e.outcome == "promised_to_stop_collection"]
-    f["support_promised_to_stop"] = bool(promises)
+            result, by_support = e.result, e.via == "support"
+            checked_in_app = checked_in_app or e.via == "app"
+        elif isinstance(e, SupportContact):
+            supports += 1
+            if e.outcome == "arrangement_confirmed":
+                result, by_support = "active", True
+            elif e.outcome == "arrangement_not_found":
+                result, by_support = "not_found", True
+            elif e.outcome == "promised_to_stop_collection" and first_promise is None:
+                first_promise = e.at
+        elif isinstance(e, ContactDetailsUpdated):
+            details_updated = True
+        elif isinstance(e, CollectorInformed):
+            if first_informed is None:
+                first_informed = e.at
+            informed_with_proof = informed_with_proof or e.proof_provided
+        elif isinstance(e, BasisRequested):
+            if first_basis is None:
+                first_basis = e.at
+            basis_answered = basis_answered or e.answered
+        elif isinstance(e, ComplaintFiled):
+            filed.append(e)
+        elif isinstance(e, ComplaintAnswered):
+            answered.append(e)
+        if result is not None:
+            official_last = result
+            if result == "active":
+                if first_verified is None:
+                    first_verified = e.at
+                if by_support and first_support_ok is None:
+                    first_support_ok = e.at
+
+    f["official_check"] = official_last or "none"
+    f["checked_in_app"] = checked_in_app
+    f["confirmed_by_support"] = first_support_ok is not None and official_last == "active"
+    f["support_contacts"] = supports
+    f["support_promised_to_stop"] = first_promise is not None
 
     # Contact details
-    if any(isinstance(e, ContactDetailsUpdated) for e in events):
+    if details_updated:
         f["contact_details"] = "current"
     else:
         current = case.consumer.contact_details_current
         f["contact_details"] = {True: "current", False: "outdated", None: "unknown"}[current]
 
     # Collector contacts
-    def after(moment: datetime | None) -> int:
-        return 0 if moment is None else sum(1 for c in contacts if c.at > moment)
+    n_contacts = len(contact_index)
+    after = timeline.counter(contact_index)
 
-
-    f["collector_contacts"] = len(contacts)
+    f["collector_contacts"] = n_contacts
     if a is not None and (a.approved_at or a.applied_at):
         f["collector_contacts_since_arrangement"] = after(a.approved_at or a.applied_at)
     else:
-        f["collector_contacts_since_arrangement"] = len(contacts) if a is not None else 0
+        f["collector_contacts_since_arrangement"] = n_contacts if a is not None else 0
     f["collector_contacts_after_approval"] = after(a.approved_at if a else None)
-    f["collector_contacts_after_support_promise"] = after(promises[0] if promises else None)
-    verified = [at for at, result, _ in official if result == "active"]
-    f["collector_contacts_after_verification"] = after(verified[0] if verified else None)
+    f["collector_contacts_after_support_promise"] = after(first_promise)
+    f["collector_contacts_after_verification"] = after(first_verified)
     f["collector_contacts_after_support_confirmation"] = after(
-        support_ok[0] if f["confirmed_by_support"] else None
+        first_support_ok if f["confirmed_by_support"] else None
     )
-    informed = [e for e in events if isinstance(e, CollectorInformed)]
-    f["collector_informed"] = bool(informed)
-    f["collector_informed_with_proof"] = any(e.proof_provided for e in informed)
-    f["collector_contacts_after_informed"] = after(informed[0].at if informed else None)
-    basis = [e for e in events if isinstance(e, BasisRequested)]
-    f["basis_requested"] = bool(basis)
-    f["basis_answered"] = any(e.answered for e in basis)
-    f["collector_contacts_after_basis_requested"] = after(basis[0].at if basis else None)
+    f["collector_informed"] = first_informed is not None
+    f["collector_informed_with_proof"] = informed_with_proof
+    f["collector_contacts_after_informed"] = after(first_informed)
+    f["basis_requested"] = first_basis is not None
+    f["basis_answered"] = basis_answered
+    f["collector_contacts_after_basis_requested"] = after(first_basis)
 
-    local = [(c, c.at.astimezone(tz)) for c in contacts]
-    connected = Counter(t.date() for c, t in local if c.channel == "call" and c.answered)
-    unanswered = Counter(t.date() for c, t in local if c.channel == "call" and not c.answered)
     f["connected_calls_max_per_day"] = max(connected.values(), default=0)
     f["unanswered_calls_max_per_day"] = max(unanswered.values(), default=0)
-    f["quiet_hours_contacts"] = sum(
-        1 for c, t in local if c.channel not in ("letter", "email") and quiet_hours.contains(
-            t.time().replace(tzinfo=None))
-    )
-    f["collector_numbers"] = len({c.number for c in contacts if c.number})
+    f["quiet_hours_contacts"] = quiet
+    f["collector_numbers"] = len(numbers)
     for conduct in CONDUCTS:
-        f[f"conduct_{conduct}"] = sum(1 for c in contacts if conduct in c.conduct)
-    f["conduct_contacts"] = sum(1 for c in contacts if c.conduct)
+        f[f"conduct_{conduct}"] = conducts[conduct]
+    f["conduct_contacts"] = conduct_contacts
     as_of_local = case.as_of.astimezone(tz)
     f["days_since_last_collector_contact"] = (
-        (as_of_local.date() - contacts[-1].at.astimezone(tz).date()).days if contacts else -1
+        (as_of_local.date() - last_local.date()).days if last_local is not None else -1
     )
 
     # Third-party agent
@@ -246,11 +314,10 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["agent_told_not_to_pay_lender"] = bool(agent and agent.told_not_to_pay_lender)
 
     # Complaints
-    filed = [e for e in events if isinstance(e, ComplaintFiled)]
     for target in COMPLAINT_TARGETS:
         f[f"complaint_{target}_filed"] = any(e.to == target for e in filed)
     for target in ("lender", "nfra"):
-        state, days, filed_on = _complaint_state(events, filed, target, tz, as_of_local.date())
+        state, days, filed_on = _complaint_state(filed, answered, target, tz, as_of_local.date())
         f[f"{target}_complaint"] = state
         f[f"{target}_complaint_days"] = days
         f[f"{target}_complaint_filed_on"] = filed_on
@@ -261,18 +328,70 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["keeps_call_records"] = bool({"call_log", "call_recordings"} & kept)
     f["as_of_date"] = as_of_local.date().isoformat()
 
-    return {spec.name: f[spec.name] for spec in CATALOGUE}
+    return {name: f[name] for name in _NAMES}
 
 
-def _complaint_state(events: list[Event], filed: list[ComplaintFiled], target: str,
-                     tz: tzinfo, today: date) -> tuple[str, int, str]:
+_NAMES: tuple[str, ...] = tuple(spec.name for spec in CATALOGUE)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# tzinfo classes whose offset never depends on the date: for times that all have one of these,
+# comparing the datetimes is exactly comparing their UTC instants (pydantic parses "+08:00"
+# into its own TzInfo; every operation on it costs a call into pydantic_core).
+_FIXED_OFFSET: frozenset[type] = frozenset(
+    t for t in (timezone, getattr(pydantic_core, "TzInfo", None)) if isinstance(t, type))
+
+
+class _Timeline:
+    """The events in time order, and counts of events after a moment.
+
+    When every event time has a fixed UTC offset, each time is turned once into its exact
+    instant (a ``timedelta`` since the epoch): sorting and counting compare those, and the
+    counts are binary searches. Otherwise (naive times read in a zone with daylight saving,
+    where Python compares times of one zone by wall clock), it sorts and counts with the
+    datetimes themselves, one comparison at a time: the same results either way.
+    """
+
+    def __init__(self, events: list[Event]) -> None:
+        keys: list[timedelta] | None = None
+        if all(type(e.at.tzinfo) in _FIXED_OFFSET for e in events):
+            keys = [e.at - _EPOCH for e in events]
+            order = sorted(range(len(events)), key=keys.__getitem__)
+            self.events = [events[i] for i in order]
+            keys = [keys[i] for i in order]
+        else:
+            self.events = sorted(events, key=_at)
+        self._keys = keys
+
+    def counter(self, indexes: list[int]) -> Callable[[datetime | None], int]:
+        """A function counting the events at ``indexes`` (in time order) after a moment."""
+        if self._keys is not None:
+            keys = [self._keys[i] for i in indexes]
+            total = len(keys)
+
+            def after_fast(moment: datetime | None) -> int:
+                return 0 if moment is None else total - bisect_right(keys, moment - _EPOCH)
+
+            return after_fast
+        times = [self.events[i].at for i in indexes]
+
+        def after(moment: datetime | None) -> int:
+            # ``moment < at`` is ``at > moment``: the same comparisons as one by one.
+            return 0 if moment is None else sum(map(moment.__lt__, times))
+
+        return after
+
+
+def _at(event: Event) -> datetime:
+    return event.at
+
+
+def _complaint_state(filed: list[ComplaintFiled], answered: list[ComplaintAnswered],
+                     target: str, tz: tzinfo, today: date) -> tuple[str, int, str]:
     """State (none/open/unresolved/resolved), days since filing and local filing date of the
-    first complaint to ``target``; answers before that filing are ignored."""
+    first complaint to ``target`` (both lists in time order); answers before it are ignored."""
     first = next((e.at for e in filed if e.to == target), None)
     if first is None:
         return "none", -1, ""
-    answers = [e for e in events if isinstance(e, ComplaintAnswered) and e.to == target
-               and e.at >= first]
+    answers = [e for e in answered if e.to == target and e.at >= first]
     state = "open" if not answers else ("resolved" if answers[-1].resolved else "unresolved")
     filed_on = first.astimezone(tz).date()
     return state, (today - filed_on).days, filed_on.isoformat()

@@ -25,9 +25,9 @@ from .pack.model import Pack
 
 _NOT_HANDLED = 1  # durable_rules: no rule matched the fact
 SENTINEL = "sentinel:case"  # matches every case fact (see Runtime.__init__)
+# json.dumps(..., ensure_ascii=False) builds a new encoder on every call; one is enough
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _names = itertools.count(1)
-
-
 @dataclass(frozen=True)
 class Firing:
     """A durable rule that fired: ``kind`` rule or advice, the pack id, the case fact it saw."""
@@ -40,12 +40,31 @@ class Firing:
 ActionFn = Callable[["_Activation"], None]
 
 
-@dataclass
 class _Activation:
-    name: str
-    message: dict[str, Any]
-    sid: str
-    firings: list[Firing]
+    """One firing of a durable rule, handed to its action.
+
+    ``case_fact`` is the case fact as asserted (the only ``case`` fact of the session, so the one
+    the rule matched); ``message`` is durable's own activation (``{alias: fact}``), decoded from
+    its JSON only when an action reads it (decoding it for every firing was the largest cost).
+    """
+
+    __slots__ = ("_message", "_raw", "case_fact", "firings", "name", "sid")
+
+    def __init__(self, name: str, raw: str, sid: str, firings: list[Firing],
+                 case_fact: dict[str, Any]) -> None:
+        self.name = name
+        self._raw = raw
+        self._message: dict[str, Any] | None = None
+        self.sid = sid
+        self.firings = firings
+        self.case_fact = case_fact
+
+    @property
+    def message(self) -> dict[str, Any]:
+        if self._message is None:
+            (_, matched), = json.loads(self._raw).items()
+            self._message = matched
+        return self._message
 
 
 class _QuietHost(Host):  # type: ignore[misc]
@@ -89,11 +108,22 @@ class Runtime:
         self._handle: int | None = self._host.get_ruleset(self._name)._handle
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
+        # Only the facts some compiled condition reads go to durable (smaller JSON both ways).
+        self._read = _fields_read(self.definition)
 
     def assert_advised(self, sid: str, rule_id: str, action: str) -> None:
         fact = {"sid": sid, "id": f"advised:{rule_id}", "t": "advised", "action": action,
                 "rule": rule_id}
-        dre.assert_fact(self._handle, json.dumps(fact))
+        dre.assert_fact(self._handle, _ENCODE(fact))
+
+    def _rule_name(self, message: str) -> str:
+        """The durable rule name an activation message (``{"name":{...}}``) is for."""
+        end = message.find('":', 2)
+        name = message[2:end]
+        if message.startswith('{"') and end > 2 and name in self._actions:
+            return name
+        (name, _), = json.loads(message).items()  # not expected: names are plain ASCII ids
+        return str(name)
 
     def fire(self, facts: dict[str, FactValue]) -> list[Firing]:
         """The rules and advice items that fire for ``facts``, in firing order."""
@@ -103,22 +133,23 @@ class Runtime:
             handle = self._handle
             sid = str(next(self._sids))
             fact = {**facts, "sid": sid, "id": "case", "t": "case"}
+            sent = {name: facts[name] for name in self._read}
+            sent.update(sid=sid, id="case", t="case")
             firings: list[Firing] = []
             try:
-                code, state = dre.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+                code, state = dre.assert_fact(handle, _ENCODE(sent))
                 if code == _NOT_HANDLED:
                     return firings
                 result = dre.start_action_for_state(handle, state)
-                while result:
-                    message = json.loads(result[1])
-                    (name, matched), = message.items()
+                message = result[1] if result else None
+                while message:
+                    name = self._rule_name(message)
                     try:
-                        self._actions[name](_Activation(name, matched, sid, firings))
+                        self._actions[name](_Activation(name, message, sid, firings, fact))
                     except Exception as exc:
                         dre.abandon_action(handle, state)
                         raise RuleActionError(name.partition(":")[2], exc) from exc
-                    nxt = dre.complete_and_start_action(handle, state)
-                    result = (None, nxt) if nxt else None
+                    message = dre.complete_and_start_action(handle, state)
                 return firings
             finally:
                 dre.delete_state(handle, sid)
@@ -140,8 +171,30 @@ def _make_action(kind: str, item_id: str, advises: str | None, runtime: Runtime)
     assert kind + ":" in (RULE_PREFIX, ADVICE_PREFIX)
 
     def action(act: _Activation) -> None:
-        act.firings.append(Firing(kind_name, item_id, act.message[CASE_ALIAS]))
+        act.firings.append(Firing(kind_name, item_id, act.case_fact))
         if advises is not None:
             runtime.assert_advised(act.sid, item_id, advises)
 
     return action
+
+
+def _fields_read(definition: dict[str, Any]) -> tuple[str, ...]:
+    """The case fields the compiled patterns of the ``case`` alias compare (in first-use order)."""
+    names: dict[str, None] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("$"):
+                    walk(value)
+                elif key != "t":
+                    names[key] = None
+
+    for rule in definition.values():
+        for pattern in rule["all"]:
+            if CASE_ALIAS in pattern:
+                walk(pattern[CASE_ALIAS])
+    return tuple(names)

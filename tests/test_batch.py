@@ -307,3 +307,20 @@ def test_engine_failure_on_one_line_is_recorded_and_the_run_goes_on(pack_copy: P
     assert record["line"] == 3 and record["error"] == "evaluation_failed"
     assert record["case_id"] == "s4-confirmed-yet-called"
     assert "RuleActionError" in record["problems"][0]["message"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_interrupts_a_run_waiting_for_input(sig: signal.Signals) -> None:
+    """Signals are held while a line is evaluated, but not while the input is awaited."""
+    proc = subprocess.Popen([escalade_bin(), "evaluate", "--jsonl", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(load_example("s6-too-frequent")).encode() + b"\n")
+    proc.stdin.flush()
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # one decision out: the run now waits for the next line
+    assert json.loads(first)["case_id"] == "s6-too-frequent"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, stderr
+    assert b"interrupted" in stderr and b"Traceback" not in stderr
