@@ -28,6 +28,8 @@ SENTINEL = "sentinel:case"  # matches every case fact (see Runtime.__init__)
 # json.dumps(..., ensure_ascii=False) builds a new encoder on every call; one is enough
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _names = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class Firing:
     """A durable rule that fired: ``kind`` rule or advice, the pack id, the case fact it saw."""
