@@ -36,7 +36,9 @@ from .vocab import (
     SupportOutcome,
 )
 
-Note = Annotated[str, Field(max_length=10_000)]
+NOTE_MAX_CHARS = 10_000  # the longest string a valid case can hold (every other one is shorter)
+VALID_CASE_DEPTH = 4  # a valid case nests at most this deep (case > events > event > conduct)
+Note = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
 
 
 class _Strict(BaseModel):
@@ -174,13 +176,24 @@ def parse_case(raw: bytes | str | dict[str, Any], *, limits: Limits | None = Non
     data = _decode(raw, limits)
     if not isinstance(data, dict):
         raise InvalidCase([CaseProblem("", f"a case must be a JSON object, not {_kind(data)}")])
-    short = isinstance(raw, (str, bytes)) and len(raw) <= limits.max_string_chars
-    too_big = data_problems(data, limits, walk=not short)
+    too_big = data_problems(data, limits, walk=False)  # the number of events, before anything
     if too_big:
         raise InvalidCase(too_big)
+    # Depth and string lengths: a case that validates is within the schema's own bounds, so the
+    # walk over the whole input (as costly as validating it) is needed first only when the
+    # limits are tighter than those bounds, and otherwise only when validation fails (then the
+    # input may be abusive, and the limits are reported rather than anything that echoes it).
+    walk = not (isinstance(raw, (str, bytes)) and len(raw) <= limits.max_string_chars)
+    if limits.max_string_chars < NOTE_MAX_CHARS or limits.max_depth < VALID_CASE_DEPTH:
+        too_big = data_problems(data, limits, walk=walk)
+        if too_big:
+            raise InvalidCase(too_big)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
+        too_big = data_problems(data, limits, walk=walk)
+        if too_big:
+            raise InvalidCase(too_big) from None
         raise InvalidCase([_problem(e) for e in exc.errors()]) from None
     problems = _out_of_range(case)
     if problems:
