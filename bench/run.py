@@ -46,8 +46,9 @@ RESULTS = ROOT / "bench" / "results"
 LATEST = ROOT / "bench" / "latest.json"
 COLD_CASE = ROOT / "examples" / "cases" / "s6-too-frequent.json"
 
+# batch_cases: enough lines that worker start-up (about 0.5 s) does not dominate the figure
 FULL = {"cases": {10: 400, 100: 200, 1000: 40}, "repeats": 7, "rss_evals": 200_000,
-        "cold_runs": 9, "batch_cases": 4000}
+        "cold_runs": 9, "batch_cases": 16_000}
 QUICK = {"cases": {10: 60, 100: 30, 1000: 4}, "repeats": 3, "rss_evals": 5_000,
          "cold_runs": 3, "batch_cases": 300}
 SMOKE = {"cases": {10: 4, 100: 2, 1000: 1}, "repeats": 1, "rss_evals": 50, "cold_runs": 1,
