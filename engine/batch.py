@@ -25,6 +25,7 @@ import logging
 import multiprocessing
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -199,9 +200,24 @@ def _chunks(lines: Iterable[Line]) -> Iterator[list[Line]]:
 
 def mp_context() -> Any:
     """forkserver where there is one (workers start clean, never a fork of a process holding a
-    durable_rules host), else spawn."""
+    durable_rules host), else spawn.
+
+    The fork server is started with SIGINT ignored, which it passes on to every worker it forks:
+    a worker is then immune to Ctrl-C from birth, not only once its initializer has run (a
+    Ctrl-C to the process group while a worker was starting killed it, and the run ended as
+    "a worker process died" instead of "interrupted")."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    if threading.current_thread() is threading.main_thread():  # signal.signal needs it
+        from multiprocessing import forkserver
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return multiprocessing.get_context("forkserver")
 
 
 def _evaluate_parallel(lines: Iterable[Line], pack: Pack, options: Options, jobs: int,

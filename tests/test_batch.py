@@ -324,3 +324,24 @@ def test_signal_interrupts_a_run_waiting_for_input(sig: signal.Signals) -> None:
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, stderr
     assert b"interrupted" in stderr and b"Traceback" not in stderr
+
+
+def _sigint_disposition() -> str:
+    return repr(signal.getsignal(signal.SIGINT))
+
+
+def test_workers_ignore_ctrl_c_from_birth() -> None:
+    """No initializer here: the worker's SIGINT disposition comes from the fork server, so a
+    Ctrl-C to the process group while a worker starts cannot kill it (the run must end as
+    'interrupted', not 'a worker process died')."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from escalade.batch import mp_context
+
+    context = mp_context()
+    if context.get_start_method() != "forkserver":
+        pytest.skip("no fork server on this platform")
+    before = signal.getsignal(signal.SIGINT)
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        assert pool.submit(_sigint_disposition).result(timeout=60) == repr(signal.SIG_IGN)
+    assert signal.getsignal(signal.SIGINT) is before  # this process keeps its own handler
