@@ -39,6 +39,10 @@ ACTION_RUNGS: dict[str, Rung] = {
     "report_to_police": "file_with_regulator",
 }
 
+# ActionId is for the type checker, ACTION_RUNGS for the program: the same ids, one table.
+if set(get_args(ActionId)) != set(ACTION_RUNGS):  # pragma: no cover - a broken edit of this file
+    raise ImportError("escalade.vocab: ActionId and ACTION_RUNGS list different actions")
+
 Language = Literal["zh-CN", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
