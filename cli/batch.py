@@ -158,12 +158,11 @@ def check_out(out: str | None) -> None:
 def run_batch(source: str, out: str | None, pack_dir: Path | None, options: Options,
               jobs: int) -> NoReturn:
     """Evaluate every line of ``source`` into ``out`` (stdout when None); exit with the status."""
-    from escalade import UnsupportedLanguage, load_pack
+    from escalade import load_pack
+    from escalade.api import require_language
 
     pack = load_pack(pack_dir)  # InvalidPack: exit 2 through the caller's guard
-    if options.lang not in pack.languages:
-        raise UnsupportedLanguage(f"pack {pack.name!r} has no {options.lang!r} texts "
-                                  f"(it has: {', '.join(pack.languages)})")
+    require_language(pack, options.lang)  # UnsupportedLanguage: exit 2 likewise
     counts: Counter[str] = Counter()
     where = "standard output" if out in (None, "-") else out
     try:

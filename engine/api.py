@@ -28,6 +28,13 @@ class UnsupportedLanguage(EscaladeError, ValueError):
     """The pack has no texts in the language asked for."""
 
 
+def require_language(pack: Pack, lang: str) -> None:
+    """Raise ``UnsupportedLanguage`` unless ``pack`` has texts in ``lang``."""
+    if lang not in pack.languages:
+        raise UnsupportedLanguage(f"pack {pack.name!r} has no {lang!r} texts "
+                                  f"(it has: {', '.join(pack.languages)})")
+
+
 class Engine:
     """A rule pack compiled and loaded into its own durable_rules host.
 
@@ -52,10 +59,7 @@ class Engine:
         entry the case events behind it, phone numbers and notes included; without it none
         appears in the decision.
         """
-        if lang not in self.pack.languages:
-            raise UnsupportedLanguage(
-                f"pack {self.pack.name!r} has no {lang!r} texts "
-                f"(it has: {', '.join(self.pack.languages)})")
+        require_language(self.pack, lang)
         try:
             validated = (case if isinstance(case, Case)
                          else parse_case(case, limits=self.limits))

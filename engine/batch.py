@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 from .api import Engine
+from .case import json_kind
 from .errors import CaseProblem, EscaladeError, InvalidCase
 from .malloc import tune_malloc
 from .pack.model import Pack
@@ -143,7 +144,7 @@ def evaluate_line(engine: Engine, line: Line, options: Options) -> Record:
         reason = "a number has too many digits" if "digits" in str(exc) else "unreadable"
         return rejected(f"not valid JSON: {reason}")
     if not isinstance(data, dict):
-        return rejected(f"a case must be a JSON object, not {_kind(data)}")
+        return rejected(f"a case must be a JSON object, not {json_kind(data)}")
     case_id = data.get("case_id")
     case_id = case_id if isinstance(case_id, str) and 0 < len(case_id) <= 128 else None
     try:
@@ -162,10 +163,6 @@ def evaluate_line(engine: Engine, line: Line, options: Options) -> Record:
             [CaseProblem("", f"internal error: {type(exc).__name__}{detail}")], case_id))
     return Record(line.number, "ok", decision.model_dump_json())
 
-
-def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number")
 
 
 def evaluate_lines(lines: Iterable[Line], pack: Pack, options: Options, jobs: int = 1,

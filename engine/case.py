@@ -175,7 +175,7 @@ def parse_case(raw: bytes | str | dict[str, Any], *, limits: Limits | None = Non
     limits = limits or DEFAULT_LIMITS
     data = _decode(raw, limits)
     if not isinstance(data, dict):
-        raise InvalidCase([CaseProblem("", f"a case must be a JSON object, not {_kind(data)}")])
+        raise InvalidCase([CaseProblem("", f"a case must be a JSON object, not {json_kind(data)}")])
     too_big = data_problems(data, limits, walk=False)  # the number of events, before anything
     if too_big:
         raise InvalidCase(too_big)
@@ -241,7 +241,8 @@ def _decode(raw: bytes | str | dict[str, Any], limits: Limits) -> Any:
         raise InvalidCase([CaseProblem("", f"not valid JSON: {_one_line(str(exc))}")]) from None
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """How a decoded JSON value is named in messages ("an array", "a string", ...)."""
     return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(value), "a number"
     )
