@@ -296,6 +296,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"[{n} events] {len(cases)} cases x {plan['repeats']} repeats", file=sys.stderr)
         mismatches += _agreement(engine, reference, cases)
         validated = [parse_case(c) for c in cases]
+        texts = [json.dumps(c, ensure_ascii=False) for c in cases]
         gc.collect()
         gc.freeze()  # validated cases are input too (1,000-event ones are ~200,000 objects)
         eng = _timed(engine.evaluate, cases, plan["repeats"])
@@ -305,6 +306,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "mean_events": round(sum(len(c["events"]) for c in cases) / len(cases), 1),
             "engine": eng,
             "engine_validated_case": _timed(engine.evaluate, validated, plan["repeats"]),
+            "engine_json_text": _timed(engine.evaluate, texts, plan["repeats"]),
             "reference": ref,
             "reference_validated_case": _timed(reference.evaluate, validated, plan["repeats"]),
             "ratio_engine_to_reference": round(ref["cases_per_s"] / eng["cases_per_s"], 2),
@@ -335,10 +337,11 @@ def report(r: dict[str, Any], before: dict[str, Any] | None) -> str:
              f"cores, Python {m['python']}, load average at start {m['load_average']}", "",
              "Engine.evaluate(dict) = validate + facts + durable_rules + assemble (no JSON dump);",
              "c/s = cases per CPU second of the evaluating thread (wall-clock c/s in brackets);",
-             "p50/p99 = CPU microseconds per case; Case c/s = Engine.evaluate(validated Case)",
+             "p50/p99 = CPU microseconds per case; Case c/s = Engine.evaluate(validated Case);",
+             "text c/s = Engine.evaluate(the case as JSON text)",
              f"{'events':>6} {'engine c/s':>17} {'p50':>6} {'p99':>6} "
              f"{'reference c/s':>17} {'p50':>6} {'p99':>6} {'eng/ref':>7} "
-             f"{'Case c/s':>9} {'firings':>7}"]
+             f"{'Case c/s':>9} {'text c/s':>9} {'firings':>7}"]
     for size, s in r["sizes"].items():
         e, f = s["engine"], s["reference"]
         lines.append(f"{size:>6} {e['cases_per_cpu_s']:>8.0f} ({e['cases_per_s']:>6.0f}) "
@@ -347,6 +350,7 @@ def report(r: dict[str, Any], before: dict[str, Any] | None) -> str:
                      f"{f['p50_cpu_us']:>6.0f} {f['p99_cpu_us']:>6.0f} "
                      f"{s['cpu_ratio_engine_to_reference']:>7.2f} "
                      f"{s['engine_validated_case']['cases_per_cpu_s']:>9.0f} "
+                     f"{s['engine_json_text']['cases_per_cpu_s']:>9.0f} "
                      f"{s['stages_us']['firings_per_case']:>7.2f}")
     lines += ["", "stage breakdown, mean CPU us per case (the JSON dump is not part of evaluate):",
               f"{'events':>6} {'validate':>9} {'facts':>7} {'fire':>7} {'assemble':>9} "
