@@ -14,8 +14,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._durable import Host, dre
 from .errors import EngineClosed, RuleActionError
@@ -25,14 +24,19 @@ from .pack.model import Pack
 
 _NOT_HANDLED = 1  # durable_rules: no rule matched the fact
 SENTINEL = "sentinel:case"  # matches every case fact (see Runtime.__init__)
-# json.dumps(..., ensure_ascii=False) builds a new encoder on every call; one is enough
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+# One encoder for every call (json.dumps builds a new one each time); compact separators make the
+# fact text (which durable copies into every activation message) shorter; facts are flat, so
+# there is nothing circular to check.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _names = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class Firing:
-    """A durable rule that fired: ``kind`` rule or advice, the pack id, the case fact it saw."""
+class Firing(NamedTuple):
+    """A durable rule that fired: ``kind`` rule or advice, the pack id, the case fact it saw.
+
+    ``case_fact`` is the fact as asserted to durable_rules: the facts some compiled condition
+    reads (so every fact a firing rule matched), with ``sid``, ``id`` and ``t``.
+    """
 
     kind: str
     id: str
@@ -48,14 +52,17 @@ class _Activation:
     ``case_fact`` is the case fact as asserted (the only ``case`` fact of the session, so the one
     the rule matched); ``message`` is durable's own activation (``{alias: fact}``), decoded from
     its JSON only when an action reads it (decoding it for every firing was the largest cost).
+    One object serves a whole session: ``Runtime.fire`` sets ``name`` and the raw message before
+    each action runs.
     """
 
-    __slots__ = ("_message", "_raw", "case_fact", "firings", "name", "sid")
+    __slots__ = ("_message", "_raw", "case_fact", "firings", "handle", "name", "sid")
 
-    def __init__(self, name: str, raw: str, sid: str, firings: list[Firing],
+    def __init__(self, handle: int, sid: str, firings: list[Firing],
                  case_fact: dict[str, Any]) -> None:
-        self.name = name
-        self._raw = raw
+        self.handle = handle
+        self.name = ""
+        self._raw = ""
         self._message: dict[str, Any] | None = None
         self.sid = sid
         self.firings = firings
@@ -97,7 +104,7 @@ class Runtime:
             if kind + ":" == RULE_PREFIX:
                 action = pack.rule(item_id).action
                 advises = action if action in chained else None
-            self._actions[name] = _make_action(kind, item_id, advises, self)
+            self._actions[name] = _make_action(kind, item_id, advises)
         # durable_rules frees an uninitialised pointer when deleting a session whose fact matched
         # no rule (seen as "free(): invalid pointer" / SIGSEGV in deleteStateNode). A catch-all
         # rule with a no-op action makes every case fact match, so sessions are always complete.
@@ -113,20 +120,6 @@ class Runtime:
         # Only the facts some compiled condition reads go to durable (smaller JSON both ways).
         self._read = _fields_read(self.definition)
 
-    def assert_advised(self, sid: str, rule_id: str, action: str) -> None:
-        fact = {"sid": sid, "id": f"advised:{rule_id}", "t": "advised", "action": action,
-                "rule": rule_id}
-        dre.assert_fact(self._handle, _ENCODE(fact))
-
-    def _rule_name(self, message: str) -> str:
-        """The durable rule name an activation message (``{"name":{...}}``) is for."""
-        end = message.find('":', 2)
-        name = message[2:end]
-        if message.startswith('{"') and end > 2 and name in self._actions:
-            return name
-        (name, _), = json.loads(message).items()  # not expected: names are plain ASCII ids
-        return str(name)
-
     def fire(self, facts: dict[str, FactValue]) -> list[Firing]:
         """The rules and advice items that fire for ``facts``, in firing order."""
         with self._lock:
@@ -134,9 +127,10 @@ class Runtime:
                 raise EngineClosed("this Engine is closed")
             handle = self._handle
             sid = str(next(self._sids))
-            fact = {**facts, "sid": sid, "id": "case", "t": "case"}
             sent = {name: facts[name] for name in self._read}
-            sent.update(sid=sid, id="case", t="case")
+            sent["sid"] = sid
+            sent["id"] = "case"
+            sent["t"] = "case"
             firings: list[Firing] = []
             try:
                 code, state = dre.assert_fact(handle, _ENCODE(sent))
@@ -144,10 +138,21 @@ class Runtime:
                     return firings
                 result = dre.start_action_for_state(handle, state)
                 message = result[1] if result else None
+                actions = self._actions
+                act = _Activation(handle, sid, firings, sent)
                 while message:
-                    name = self._rule_name(message)
+                    # The name is the message's first key, {"rule:id":{"m":{...}}}: read from
+                    # its head (names are plain ASCII ids), not by decoding the whole message.
+                    name = message[2:message.find('":', 2)]
+                    action = actions.get(name)
+                    if action is None:  # not expected
+                        (name, _), = json.loads(message).items()
+                        action = actions[name]
+                    act.name = name
+                    act._raw = message
+                    act._message = None
                     try:
-                        self._actions[name](_Activation(name, message, sid, firings, fact))
+                        action(act)
                     except Exception as exc:
                         dre.abandon_action(handle, state)
                         raise RuleActionError(name.partition(":")[2], exc) from exc
@@ -168,16 +173,27 @@ def _ignore(_: _Activation) -> None:
     """The sentinel rule's action: nothing."""
 
 
-def _make_action(kind: str, item_id: str, advises: str | None, runtime: Runtime) -> ActionFn:
+def _make_action(kind: str, item_id: str, advises: str | None) -> ActionFn:
     kind_name = "rule" if kind + ":" == RULE_PREFIX else "advice"
     assert kind + ":" in (RULE_PREFIX, ADVICE_PREFIX)
+    if advises is None:
+        def action(act: _Activation) -> None:
+            act.firings.append(Firing(kind_name, item_id, act.case_fact))
+    else:
+        tail = _advised_tail(item_id, advises)
 
-    def action(act: _Activation) -> None:
-        act.firings.append(Firing(kind_name, item_id, act.case_fact))
-        if advises is not None:
-            runtime.assert_advised(act.sid, item_id, advises)
+        def action(act: _Activation) -> None:
+            act.firings.append(Firing(kind_name, item_id, act.case_fact))
+            dre.assert_fact(act.handle, '{"sid":"' + act.sid + '",' + tail)
 
     return action
+
+
+def _advised_tail(rule_id: str, action: str) -> str:
+    """The JSON of the ``advised`` fact ``rule_id`` asserts, after its ``sid`` (built once;
+    sids are digits, so ``'{"sid":"' + sid + '",' + tail`` is the whole fact)."""
+    return _ENCODE({"id": f"advised:{rule_id}", "t": "advised", "action": action,
+                    "rule": rule_id})[1:]
 
 
 def _fields_read(definition: dict[str, Any]) -> tuple[str, ...]:
