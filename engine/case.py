@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timezone
+from itertools import compress, count
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pydantic_core
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -173,6 +176,35 @@ def parse_case(raw: bytes | str | dict[str, Any], *, limits: Limits | None = Non
     Raises ``InvalidCase`` listing every problem by JSON path; nothing else escapes.
     """
     limits = limits or DEFAULT_LIMITS
+    case = _from_json(raw, limits)
+    return _settle(case if case is not None else _validated(raw, limits))
+
+
+def _from_json(raw: object, limits: Limits) -> Case | None:
+    """JSON text or bytes validated by pydantic in one pass (no ``json.loads``), when it is valid.
+
+    ``None`` when the input is not text, is refused or might be refused: then ``_validated``
+    decides, and every rejection keeps its own message. Whatever this accepts ``_validated``
+    accepts as the same ``Case`` (pydantic's JSON mode and ``json.loads`` + python mode agree
+    on every value a valid case can hold; tests/test_case_fast.py checks it): the limits hold
+    because a valid case is within them (it nests 4 deep, its strings are at most 10,000
+    characters), except for the size, the number of events and limits tighter than the
+    schema, which are checked here.
+    """
+    if not isinstance(raw, (str, bytes)) or limits.max_string_chars < NOTE_MAX_CHARS \
+            or limits.max_depth < VALID_CASE_DEPTH:
+        return None
+    if len(raw) * (4 if isinstance(raw, str) else 1) > limits.max_input_bytes:
+        return None  # too big, or a long text whose UTF-8 size is not known yet
+    try:
+        case = Case.model_validate_json(raw)
+    except ValueError:  # a ValidationError (JSON syntax included), or text that is not UTF-8
+        return None
+    return case if len(case.events) <= limits.max_events else None
+
+
+def _validated(raw: bytes | str | dict[str, Any], limits: Limits) -> Case:
+    """The canonical path: decode, check the limits, validate (times as given)."""
     data = _decode(raw, limits)
     if not isinstance(data, dict):
         raise InvalidCase([CaseProblem("", f"a case must be a JSON object, not {json_kind(data)}")])
@@ -189,20 +221,12 @@ def parse_case(raw: bytes | str | dict[str, Any], *, limits: Limits | None = Non
         if too_big:
             raise InvalidCase(too_big)
     try:
-        case = Case.model_validate(data)
+        return Case.model_validate(data)
     except ValidationError as exc:
         too_big = data_problems(data, limits, walk=walk)
         if too_big:
             raise InvalidCase(too_big) from None
         raise InvalidCase([_problem(e) for e in exc.errors()]) from None
-    problems = _out_of_range(case)
-    if problems:
-        raise InvalidCase(problems)
-    case = _localise(case)
-    problems = _inconsistencies(case)
-    if problems:
-        raise InvalidCase(problems)
-    return case
 
 
 def _decode(raw: bytes | str | dict[str, Any], limits: Limits) -> Any:
@@ -296,8 +320,93 @@ def _problem(error: Any) -> CaseProblem:
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
+_OUT_OF_RANGE = f"is outside the supported years {EARLIEST.year}-{LATEST.year}"
+_AFTER_AS_OF = "is after as_of"
+# Classes of tzinfo whose utcoffset() is a plain lookup (no side effect, never fails, always
+# within the +-24 h Python requires): the fast pass in ``_settle`` takes times with these only.
+_PLAIN_TZ: frozenset[type] = frozenset(
+    t for t in (type(None), timezone, ZoneInfo, getattr(pydantic_core, "TzInfo", None))
+    if isinstance(t, type))
+_at = attrgetter("at")
+_tzinfo = attrgetter("tzinfo")
+_day_number = datetime.toordinal  # of the local (wall clock) date, which _out_of_range reads
+_FIRST_DAY, _LAST_DAY = EARLIEST.toordinal(), LATEST.toordinal()
 
-def _out_of_range(case: Case) -> list[CaseProblem]:
+
+def _settle(case: Case) -> Case:
+    """Years checked, naive times read in the case's zone, times checked against ``as_of``.
+
+    The same result and problems as ``_out_of_range``, ``_localise`` and ``_inconsistencies`` in
+    turn (``_settle_slowly``), which it falls back to when an event time is not a plain
+    ``datetime`` with a known tzinfo class. The event times are read once, and compared by
+    their local dates (no tzinfo call): for the years, and for ``as_of`` wherever the date
+    alone decides, which is all but about the last two days (see ``_last_day_before``).
+    """
+    events = case.events
+    times = list(map(_at, events))
+    zones = list(map(_tzinfo, times))
+    zone_types = set(map(type, zones))
+    if not set(map(type, times)) <= {datetime} or not zone_types <= _PLAIN_TZ:
+        return _settle_slowly(case)
+    days = list(map(_day_number, times))
+
+    problems = _out_of_range(case, with_events=False)
+    if days and (min(days) < _FIRST_DAY or max(days) > _LAST_DAY):
+        problems += [CaseProblem(f"events[{i}].at", _OUT_OF_RANGE)
+                     for i, day in enumerate(days) if not _FIRST_DAY <= day <= _LAST_DAY]
+    if problems:
+        raise InvalidCase(problems)
+
+    if type(None) in zone_types:  # read naive times in the case's zone, as _localise does
+        tz, combine = case.tz, datetime.combine
+        events = [e if zone is not None else e.model_copy(
+                      update={"at": combine(at, at.time(), tz)})  # = at.replace(tzinfo=tz)
+                  for e, at, zone in zip(events, times, zones, strict=True)]
+    else:
+        events = list(events)  # a new list, as _localise gives
+    case = _localise(case, events)
+
+    problems = _inconsistencies(case, with_events=False)
+    now = case.as_of
+    last = _last_day_before(now)
+    maybe_after = range(len(days)) if last is None else compress(count(), map(last.__lt__, days))
+    problems += [CaseProblem(f"events[{i}].at", _AFTER_AS_OF)
+                 for i in maybe_after if events[i].at > now]
+    if problems:
+        raise InvalidCase(problems)
+    return case
+
+
+def _last_day_before(now: datetime) -> int | None:
+    """A day number such that no time (with a tzinfo of ``_PLAIN_TZ``) whose local date is on
+    or before that day is after ``now``; ``None`` when ``now`` is not itself such a time.
+
+    Such a time is before the midnight that ends its date, and its UTC offset is under 24
+    hours, so it is before midnight UTC two days after its date: on or before the day on which
+    ``now`` falls in UTC. That holds whether Python compares the two by UTC instant (different
+    tzinfo objects) or by wall clock (the same tzinfo object: ``now`` is then more than 24
+    hours past that midnight by its own clock too).
+    """
+    if type(now) is not datetime or now.tzinfo is None or type(now.tzinfo) not in _PLAIN_TZ:
+        return None
+    offset = now.utcoffset()
+    assert offset is not None
+    return (now.replace(tzinfo=None) - offset).toordinal() - 2
+
+
+def _settle_slowly(case: Case) -> Case:
+    """``_settle``, one step and one time at a time (the definition; also for unusual times)."""
+    problems = _out_of_range(case)
+    if problems:
+        raise InvalidCase(problems)
+    case = _localise(case)
+    problems = _inconsistencies(case)
+    if problems:
+        raise InvalidCase(problems)
+    return case
+
+
+def _out_of_range(case: Case, *, with_events: bool = True) -> list[CaseProblem]:
     """Times and dates outside years 1900-2999 (which also keeps every date sum in range)."""
     found: list[tuple[str, date | datetime | None]] = [("as_of", case.as_of)]
     a = case.arrangement
@@ -305,8 +414,9 @@ def _out_of_range(case: Case) -> list[CaseProblem]:
         found += [("arrangement.applied_at", a.applied_at),
                   ("arrangement.approved_at", a.approved_at),
                   ("arrangement.new_due_date", a.new_due_date)]
-    found += [(f"events[{i}].at", e.at) for i, e in enumerate(case.events)]
-    return [CaseProblem(path, f"is outside the supported years {EARLIEST.year}-{LATEST.year}")
+    if with_events:
+        found += [(f"events[{i}].at", e.at) for i, e in enumerate(case.events)]
+    return [CaseProblem(path, _OUT_OF_RANGE)
             for path, value in found
             if value is not None and not EARLIEST <= _day(value) <= LATEST]
 
@@ -315,8 +425,11 @@ def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _localise(case: Case) -> Case:
-    """Read naive times in the case's time zone, so every later comparison is well defined."""
+def _localise(case: Case, events: list[Event] | None = None) -> Case:
+    """Read naive times in the case's time zone, so every later comparison is well defined.
+
+    ``events``: the events with their times read already (``_settle`` does it faster).
+    """
     tz = case.tz
 
     def fix(value: datetime | None) -> datetime | None:
@@ -332,8 +445,9 @@ def _localise(case: Case) -> Case:
             update={"applied_at": fix(arrangement.applied_at),
                     "approved_at": fix(arrangement.approved_at)}
         )
-    events = [e.model_copy(update={"at": fix(e.at)}) if e.at.tzinfo is None else e
-              for e in case.events]
+    if events is None:
+        events = [e.model_copy(update={"at": fix(e.at)}) if e.at.tzinfo is None else e
+                  for e in case.events]
     return case.model_copy(
         update={"as_of": fix(case.as_of), "arrangement": arrangement, "events": events}
     )
@@ -343,7 +457,7 @@ def _naive(value: datetime | None) -> bool:
     return value is not None and value.tzinfo is None
 
 
-def _inconsistencies(case: Case) -> list[CaseProblem]:
+def _inconsistencies(case: Case, *, with_events: bool = True) -> list[CaseProblem]:
     problems: list[CaseProblem] = []
     now = case.as_of
     a = case.arrangement
@@ -351,12 +465,13 @@ def _inconsistencies(case: Case) -> list[CaseProblem]:
         for name in ("applied_at", "approved_at"):
             value = getattr(a, name)
             if value is not None and value > now:
-                problems.append(CaseProblem(f"arrangement.{name}", "is after as_of"))
+                problems.append(CaseProblem(f"arrangement.{name}", _AFTER_AS_OF))
         if a.applied_at and a.approved_at and a.approved_at < a.applied_at:
             problems.append(CaseProblem("arrangement.approved_at", "is before applied_at"))
-    for i, event in enumerate(case.events):
-        if event.at > now:
-            problems.append(CaseProblem(f"events[{i}].at", "is after as_of"))
+    if with_events:
+        for i, event in enumerate(case.events):
+            if event.at > now:
+                problems.append(CaseProblem(f"events[{i}].at", _AFTER_AS_OF))
     return problems
 
 
