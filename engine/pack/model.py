@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Literal
@@ -37,12 +39,13 @@ class Test:
         if self.op == "none_of":
             return v not in self.value  # type: ignore[operator]
         assert isinstance(v, int) and isinstance(self.value, int)
-        return {
-            "at_least": v >= self.value,
-            "more_than": v > self.value,
-            "at_most": v <= self.value,
-            "less_than": v < self.value,
-        }[self.op]
+        return _COMPARE[self.op](v, self.value)
+
+
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "at_least": operator.ge, "more_than": operator.gt, "at_most": operator.le,
+    "less_than": operator.lt,
+}
 
 
 @dataclass(frozen=True)
