@@ -147,6 +147,7 @@ class QuietHours:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end
 
+
 def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     """The facts of ``case``, in catalogue order.
 
@@ -265,7 +266,7 @@ def _measure(case: Case, quiet_hours: QuietHours, *, fast: bool) -> dict[str, Fa
     }
     conducts = scan.conducts
     for name, conduct in _CONDUCT_FACTS:
-        f[name] = conducts[conduct]
+        f[name] = conducts.get(conduct, 0)
     f["conduct_contacts"] = scan.conduct_contacts
     f["days_since_last_collector_contact"] = (
         today - scan.last_day if scan.last_day is not None else -1)
@@ -332,7 +333,7 @@ class _Scan(NamedTuple):
     unanswered_max: int
     quiet: int  # contacts in quiet hours
     numbers: int  # distinct numbers
-    conducts: Counter[str]  # contacts per conduct
+    conducts: dict[str, int]  # contacts per conduct
     conduct_contacts: int
     last_day: int | None  # local day (ordinal) of the latest contact
     key: Callable[[datetime | None], Any]
@@ -426,7 +427,7 @@ def _scan_fast(events: list[Event], tz: tzinfo, quiet_hours: QuietHours) -> _Sca
     unanswered: list[int] = []
     quiet = 0
     numbers: set[str] = set()
-    conducts: Counter[str] = Counter()
+    conducts: dict[str, int] = {}
     conduct_contacts = 0
     for i, e in enumerate(events):
         if type(e) is not CollectorContact:
@@ -479,7 +480,8 @@ def _scan_fast(events: list[Event], tz: tzinfo, quiet_hours: QuietHours) -> _Sca
             numbers.add(number)
         if e.conduct:
             conduct_contacts += 1
-            conducts.update(set(e.conduct))
+            for conduct in set(e.conduct):
+                conducts[conduct] = conducts.get(conduct, 0) + 1
 
     keyed: list[tuple[_Key, int, Event]] = []
     for i, e in others:
