@@ -8,27 +8,19 @@ durable_rules notes).
 
 from __future__ import annotations
 
+import importlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
+from zoneinfo import ZoneInfo
 
 import pydantic_core
 
-from .case import (
-    ArrangementCheck,
-    BasisRequested,
-    Case,
-    CollectorContact,
-    CollectorInformed,
-    ComplaintAnswered,
-    ComplaintFiled,
-    ContactDetailsUpdated,
-    Event,
-    SupportContact,
-)
+from .case import Case, CollectorContact, ComplaintAnswered, ComplaintFiled, Event
 from .vocab import CONDUCTS
 
 FactType = Literal["int", "bool", "str", "date"]
@@ -159,151 +151,125 @@ class QuietHours:
 def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     """The facts of ``case``, in catalogue order.
 
-    One pass over the events in time order (ties keep input order), so the cost is linear in the
-    events.
+    The events are taken in time order (ties keep input order); apart from sorting, the cost
+    is linear in the events.
     """
+    return _measure(case, quiet_hours, fast=True)
+
+
+def _measure(case: Case, quiet_hours: QuietHours, *, fast: bool) -> dict[str, FactValue]:
+    """``measure``; with ``fast=False`` the events are always read by ``_scan`` (for the tests)."""
     tz = case.tz
-    timeline = _Timeline(case.events)
-    events = timeline.events
+    scan = None
+    if fast:
+        try:
+            scan = _scan_fast(case.events, tz, quiet_hours)
+        except OverflowError:  # a time within a day of datetime's limits (never in a valid case)
+            scan = None
+    scan = scan or _scan(case.events, tz, quiet_hours)
+    after, key = scan.after, scan.key
     a = case.arrangement
     agent = a.agent if a is not None else None
-    f: dict[str, FactValue] = {}
 
-    # The arrangement
-    f["has_arrangement"] = a is not None
-    f["arrangement_kind"] = a.kind if a else "none"
-    f["arrangement_status"] = a.status if a else "none"
-    f["arranged_by"] = a.arranged_by if a else "none"
-    f["documents_submitted"] = len(set(a.documents)) if a else 0
-    f["emergency_documents"] = bool(a and {"medical_proof", "emergency_proof"} & set(a.documents))
-
-    # One pass over the events, in time order.
+    # The other events (not collector contacts), in time order; moments are kept as keys.
     official_last: str | None = None  # result of the latest official check or support answer
-    first_verified: datetime | None = None  # first official result "active"
-    first_support_ok: datetime | None = None  # ... of those, first from support
+    first_verified: Any = None  # first official result "active"
+    first_support_ok: Any = None  # ... of those, first from support
     checked_in_app = False
     supports = 0
-    first_promise: datetime | None = None
+    first_promise: Any = None
     details_updated = False
-    first_informed: datetime | None = None
+    first_informed: Any = None
     informed_with_proof = False
-    first_basis: datetime | None = None
+    first_basis: Any = None
     basis_answered = False
-    filed: list[ComplaintFiled] = []
-    answered: list[ComplaintAnswered] = []
-    contact_index: list[int] = []  # positions (in ``events``) of the collector contacts
-    connected: dict[date, int] = {}
-    unanswered: dict[date, int] = {}
-    quiet = 0
-    numbers: set[str] = set()
-    conducts: Counter[str] = Counter()
-    conduct_contacts = 0
-    last_local: datetime | None = None
-    # QuietHours.contains, inlined (it ran once per contact)
-    q_start, q_end = quiet_hours.start, quiet_hours.end
-    q_wraps = not q_start <= q_end
-    for i, e in enumerate(events):
-        if isinstance(e, CollectorContact):
-            contact_index.append(i)
-            t = e.at.astimezone(tz)
-            last_local = t
-            channel = e.channel
-            if channel == "call":
-                per_day = connected if e.answered else unanswered
-                day = t.date()
-                per_day[day] = per_day.get(day, 0) + 1
-            if channel != "letter" and channel != "email":
-                moment = t.time()
-                if (moment >= q_start or moment < q_end) if q_wraps else (
-                        q_start <= moment < q_end):
-                    quiet += 1
-            if e.number:
-                numbers.add(e.number)
-            if e.conduct:
-                conduct_contacts += 1
-                conducts.update(set(e.conduct))
-            continue
+    filed: list[tuple[Any, ComplaintFiled]] = []
+    answered: list[tuple[Any, ComplaintAnswered]] = []
+    for k, e in scan.others:
         result: str | None = None
         by_support = False
-        if isinstance(e, ArrangementCheck):
+        if e.type == "arrangement_check":
             result, by_support = e.result, e.via == "support"
             checked_in_app = checked_in_app or e.via == "app"
-        elif isinstance(e, SupportContact):
+        elif e.type == "support_contact":
             supports += 1
             if e.outcome == "arrangement_confirmed":
                 result, by_support = "active", True
             elif e.outcome == "arrangement_not_found":
                 result, by_support = "not_found", True
             elif e.outcome == "promised_to_stop_collection" and first_promise is None:
-                first_promise = e.at
-        elif isinstance(e, ContactDetailsUpdated):
+                first_promise = k
+        elif e.type == "contact_details_updated":
             details_updated = True
-        elif isinstance(e, CollectorInformed):
+        elif e.type == "collector_informed":
             if first_informed is None:
-                first_informed = e.at
+                first_informed = k
             informed_with_proof = informed_with_proof or e.proof_provided
-        elif isinstance(e, BasisRequested):
+        elif e.type == "basis_requested":
             if first_basis is None:
-                first_basis = e.at
+                first_basis = k
             basis_answered = basis_answered or e.answered
-        elif isinstance(e, ComplaintFiled):
-            filed.append(e)
-        elif isinstance(e, ComplaintAnswered):
-            answered.append(e)
+        elif e.type == "complaint_filed":
+            filed.append((k, e))
+        elif e.type == "complaint_answered":
+            answered.append((k, e))
         if result is not None:
             official_last = result
             if result == "active":
                 if first_verified is None:
-                    first_verified = e.at
+                    first_verified = k
                 if by_support and first_support_ok is None:
-                    first_support_ok = e.at
-
-    f["official_check"] = official_last or "none"
-    f["checked_in_app"] = checked_in_app
-    f["confirmed_by_support"] = first_support_ok is not None and official_last == "active"
-    f["support_contacts"] = supports
-    f["support_promised_to_stop"] = first_promise is not None
-
-    # Contact details
-    if details_updated:
-        f["contact_details"] = "current"
-    else:
-        current = case.consumer.contact_details_current
-        f["contact_details"] = {True: "current", False: "outdated", None: "unknown"}[current]
-
-    # Collector contacts
-    n_contacts = len(contact_index)
-    after = timeline.counter(contact_index)
-
-    f["collector_contacts"] = n_contacts
-    if a is not None and (a.approved_at or a.applied_at):
-        f["collector_contacts_since_arrangement"] = after(a.approved_at or a.applied_at)
-    else:
-        f["collector_contacts_since_arrangement"] = n_contacts if a is not None else 0
-    f["collector_contacts_after_approval"] = after(a.approved_at if a else None)
-    f["collector_contacts_after_support_promise"] = after(first_promise)
-    f["collector_contacts_after_verification"] = after(first_verified)
-    f["collector_contacts_after_support_confirmation"] = after(
-        first_support_ok if f["confirmed_by_support"] else None
-    )
-    f["collector_informed"] = first_informed is not None
-    f["collector_informed_with_proof"] = informed_with_proof
-    f["collector_contacts_after_informed"] = after(first_informed)
-    f["basis_requested"] = first_basis is not None
-    f["basis_answered"] = basis_answered
-    f["collector_contacts_after_basis_requested"] = after(first_basis)
-
-    f["connected_calls_max_per_day"] = max(connected.values(), default=0)
-    f["unanswered_calls_max_per_day"] = max(unanswered.values(), default=0)
-    f["quiet_hours_contacts"] = quiet
-    f["collector_numbers"] = len(numbers)
-    for conduct in CONDUCTS:
-        f[f"conduct_{conduct}"] = conducts[conduct]
-    f["conduct_contacts"] = conduct_contacts
+                    first_support_ok = k
+    confirmed_by_support = first_support_ok is not None and official_last == "active"
+    n_contacts = scan.contacts
     as_of_local = case.as_of.astimezone(tz)
+    today = as_of_local.toordinal()
+
+    # Built in catalogue order (a test checks it).
+    f: dict[str, FactValue] = {
+        # The arrangement
+        "has_arrangement": a is not None,
+        "arrangement_kind": a.kind if a else "none",
+        "arrangement_status": a.status if a else "none",
+        "arranged_by": a.arranged_by if a else "none",
+        "documents_submitted": len(set(a.documents)) if a else 0,
+        "emergency_documents": bool(a and {"medical_proof", "emergency_proof"} & set(
+            a.documents)),
+        "official_check": official_last or "none",
+        "checked_in_app": checked_in_app,
+        "confirmed_by_support": confirmed_by_support,
+        "support_contacts": supports,
+        "support_promised_to_stop": first_promise is not None,
+        "collector_contacts_after_support_promise": after(first_promise),
+        # Contact details
+        "contact_details": "current" if details_updated else _DETAILS[
+            case.consumer.contact_details_current],
+        # Collector contacts
+        "collector_contacts": n_contacts,
+        "collector_contacts_since_arrangement": after(key(a.approved_at or a.applied_at))
+        if a is not None and (a.approved_at or a.applied_at) else
+        (n_contacts if a is not None else 0),
+        "collector_contacts_after_approval": after(key(a.approved_at if a else None)),
+        "collector_contacts_after_verification": after(first_verified),
+        "collector_contacts_after_support_confirmation": after(
+            first_support_ok if confirmed_by_support else None),
+        "collector_informed": first_informed is not None,
+        "collector_informed_with_proof": informed_with_proof,
+        "collector_contacts_after_informed": after(first_informed),
+        "basis_requested": first_basis is not None,
+        "basis_answered": basis_answered,
+        "collector_contacts_after_basis_requested": after(first_basis),
+        "connected_calls_max_per_day": scan.connected_max,
+        "unanswered_calls_max_per_day": scan.unanswered_max,
+        "quiet_hours_contacts": scan.quiet,
+        "collector_numbers": scan.numbers,
+    }
+    conducts = scan.conducts
+    for name, conduct in _CONDUCT_FACTS:
+        f[name] = conducts.get(conduct, 0)
+    f["conduct_contacts"] = scan.conduct_contacts
     f["days_since_last_collector_contact"] = (
-        (as_of_local.date() - last_local.date()).days if last_local is not None else -1
-    )
+        today - scan.last_day if scan.last_day is not None else -1)
 
     # Third-party agent
     f["agent_involved"] = agent is not None or (a is not None and a.arranged_by ==
@@ -314,84 +280,359 @@ def measure(case: Case, quiet_hours: QuietHours) -> dict[str, FactValue]:
     f["agent_told_not_to_pay_lender"] = bool(agent and agent.told_not_to_pay_lender)
 
     # Complaints
-    for target in COMPLAINT_TARGETS:
-        f[f"complaint_{target}_filed"] = any(e.to == target for e in filed)
-    for target in ("lender", "nfra"):
-        state, days, filed_on = _complaint_state(filed, answered, target, tz, as_of_local.date())
-        f[f"{target}_complaint"] = state
-        f[f"{target}_complaint_days"] = days
-        f[f"{target}_complaint_filed_on"] = filed_on
+    filed_to = {e.to for _, e in filed}
+    for name, target in _FILED_FACTS:
+        f[name] = target in filed_to
+    for target, names in _COMPLAINT_FACTS:
+        state, days, filed_on = _complaint_state(filed, answered, target, tz, today)
+        f[names[0]], f[names[1]], f[names[2]] = state, days, filed_on
 
     # Evidence
     kept = set(case.consumer.evidence_kept)
     f["evidence_kept"] = len(kept)
     f["keeps_call_records"] = bool({"call_log", "call_recordings"} & kept)
     f["as_of_date"] = as_of_local.date().isoformat()
-
-    return {name: f[name] for name in _NAMES}
-
-
-_NAMES: tuple[str, ...] = tuple(spec.name for spec in CATALOGUE)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# tzinfo classes whose offset never depends on the date: for times that all have one of these,
-# comparing the datetimes is exactly comparing their UTC instants (pydantic parses "+08:00"
-# into its own TzInfo; every operation on it costs a call into pydantic_core).
-_FIXED_OFFSET: frozenset[type] = frozenset(
-    t for t in (timezone, getattr(pydantic_core, "TzInfo", None)) if isinstance(t, type))
+    return f
 
 
-class _Timeline:
-    """The events in time order, and counts of events after a moment.
+_DETAILS: dict[bool | None, str] = {True: "current", False: "outdated", None: "unknown"}
+_CONDUCT_FACTS = tuple((f"conduct_{c}", c) for c in CONDUCTS)
+_FILED_FACTS = tuple((f"complaint_{t}_filed", t) for t in COMPLAINT_TARGETS)
+_COMPLAINT_FACTS = tuple(
+    (t, (f"{t}_complaint", f"{t}_complaint_days", f"{t}_complaint_filed_on"))
+    for t in ("lender", "nfra"))
 
-    When every event time has a fixed UTC offset, each time is turned once into its exact
-    instant (a ``timedelta`` since the epoch): sorting and counting compare those, and the
-    counts are binary searches. Otherwise (naive times read in a zone with daylight saving,
-    where Python compares times of one zone by wall clock), it sorts and counts with the
-    datetimes themselves, one comparison at a time: the same results either way.
+
+def _complaint_state(filed: list[tuple[Any, ComplaintFiled]],
+                     answered: list[tuple[Any, ComplaintAnswered]], target: str, tz: tzinfo,
+                     today: int) -> tuple[str, int, str]:
+    """State (none/open/unresolved/resolved), days since filing and local filing date of the
+    first complaint to ``target`` (both lists in time order, with the events' keys; ``today``
+    is an ordinal); answers before it are ignored."""
+    first = next(((k, e) for k, e in filed if e.to == target), None)
+    if first is None:
+        return "none", -1, ""
+    first_key, first_event = first
+    answers = [e for k, e in answered if e.to == target and k >= first_key]
+    state = "open" if not answers else ("resolved" if answers[-1].resolved else "unresolved")
+    filed_on = first_event.at.astimezone(tz).date()
+    return state, today - filed_on.toordinal(), filed_on.isoformat()
+
+
+class _Scan(NamedTuple):
+    """What the events say once read (by ``_scan`` or ``_scan_fast``).
+
+    Moments are handled as keys, which compare as the moments do: ``key`` gives a moment's
+    key (``None`` for ``None``), ``after`` counts the contacts strictly after a key's moment
+    (0 for ``None``).
     """
 
-    def __init__(self, events: list[Event]) -> None:
-        keys: list[timedelta] | None = None
-        if all(type(e.at.tzinfo) in _FIXED_OFFSET for e in events):
-            keys = [e.at - _EPOCH for e in events]
-            order = sorted(range(len(events)), key=keys.__getitem__)
-            self.events = [events[i] for i in order]
-            keys = [keys[i] for i in order]
-        else:
-            self.events = sorted(events, key=_at)
-        self._keys = keys
+    others: list[tuple[Any, Event]]  # (key, event): the events that are not contacts, in order
+    contacts: int
+    connected_max: int  # most connected calls on one local day
+    unanswered_max: int
+    quiet: int  # contacts in quiet hours
+    numbers: int  # distinct numbers
+    conducts: dict[str, int]  # contacts per conduct
+    conduct_contacts: int
+    last_day: int | None  # local day (ordinal) of the latest contact
+    key: Callable[[datetime | None], Any]
+    after: Callable[[Any], int]
 
-    def counter(self, indexes: list[int]) -> Callable[[datetime | None], int]:
-        """A function counting the events at ``indexes`` (in time order) after a moment."""
-        if self._keys is not None:
-            keys = [self._keys[i] for i in indexes]
-            total = len(keys)
 
-            def after_fast(moment: datetime | None) -> int:
-                return 0 if moment is None else total - bisect_right(keys, moment - _EPOCH)
+def _scan(events: list[Event], tz: tzinfo, quiet_hours: QuietHours) -> _Scan:
+    """Read the events the straightforward way: sort them by comparing their times, convert
+    each contact's time to the case's zone, count the contacts after a moment one by one (a
+    moment's key is the moment itself)."""
+    others: list[tuple[Any, Event]] = []
+    times: list[datetime] = []
+    connected: Counter[date] = Counter()
+    unanswered: Counter[date] = Counter()
+    quiet = 0
+    numbers: set[str] = set()
+    conducts: Counter[str] = Counter()
+    conduct_contacts = 0
+    last: datetime | None = None
+    for e in sorted(events, key=_at):
+        if not isinstance(e, CollectorContact):
+            others.append((e.at, e))
+            continue
+        times.append(e.at)
+        last = t = e.at.astimezone(tz)
+        if e.channel == "call":
+            (connected if e.answered else unanswered)[t.date()] += 1
+        if e.channel != "letter" and e.channel != "email" and quiet_hours.contains(t.time()):
+            quiet += 1
+        if e.number:
+            numbers.add(e.number)
+        if e.conduct:
+            conduct_contacts += 1
+            conducts.update(set(e.conduct))
 
-            return after_fast
-        times = [self.events[i].at for i in indexes]
+    def after(moment: datetime | None) -> int:
+        # ``moment < at`` is ``at > moment``.
+        return 0 if moment is None else sum(map(moment.__lt__, times))
 
-        def after(moment: datetime | None) -> int:
-            # ``moment < at`` is ``at > moment``: the same comparisons as one by one.
-            return 0 if moment is None else sum(map(moment.__lt__, times))
-
-        return after
+    return _Scan(others, len(times), max(connected.values(), default=0),
+                 max(unanswered.values(), default=0), quiet, len(numbers), conducts,
+                 conduct_contacts, last.toordinal() if last is not None else None, _itself,
+                 after)
 
 
 def _at(event: Event) -> datetime:
     return event.at
 
 
-def _complaint_state(filed: list[ComplaintFiled], answered: list[ComplaintAnswered],
-                     target: str, tz: tzinfo, today: date) -> tuple[str, int, str]:
-    """State (none/open/unresolved/resolved), days since filing and local filing date of the
-    first complaint to ``target`` (both lists in time order); answers before it are ignored."""
-    first = next((e.at for e in filed if e.to == target), None)
-    if first is None:
-        return "none", -1, ""
-    answers = [e for e in answered if e.to == target and e.at >= first]
-    state = "open" if not answers else ("resolved" if answers[-1].resolved else "unresolved")
-    filed_on = first.astimezone(tz).date()
-    return state, (today - filed_on).days, filed_on.isoformat()
+def _itself(moment: datetime | None) -> datetime | None:
+    return moment
+
+
+# tzinfo classes whose offset never depends on the date (pydantic parses "+08:00" into its own
+# TzInfo, every operation on which calls into pydantic_core).
+_FIXED_OFFSET: frozenset[type] = frozenset(
+    t for t in (timezone, getattr(pydantic_core, "TzInfo", None)) if isinstance(t, type))
+_combine = datetime.combine
+_Key = tuple[int, time]  # an instant: day (ordinal) and time of its wall clock at some offset
+
+
+def _scan_fast(events: list[Event], tz: tzinfo, quiet_hours: QuietHours) -> _Scan | None:
+    """``_scan`` without comparing or converting datetimes, or ``None`` when that might not give
+    the same results.
+
+    Each time's UTC offset is asked once, from its tzinfo, and its key is its instant as the
+    day and time of the wall clock at the offset ``ref`` of the first event (mostly its own
+    wall clock). Python compares times with one tzinfo object by wall clock and others by
+    instant; both agree when every tzinfo object's times share one offset: always for fixed
+    offsets, and for the case's zone (naive input read in it) unless its events straddle a
+    change of offset (daylight saving): then ``None``. A contact's local time is its own wall
+    clock when it is in the case's zone, else its key where the zone is known to keep the
+    offset ``ref`` (``_Zone``), else converted.
+    """
+    if not events:
+        return None
+    ref = _offset(events[0].at, tz)
+    if ref is None:
+        return None
+    q_start, q_end = quiet_hours.start, quiet_hours.end
+    q_wraps = not q_start <= q_end
+    zone = _Zone(tz, ref)
+    home_lo = home_hi = 0  # zone.home: days (at ref) that are local days too
+    tz_offset: Callable[[datetime], Any] = tz.utcoffset
+    zone_off: timedelta | None = None  # the offset of the times in the case's zone
+    others: list[tuple[int, Event]] = []
+    keys: list[_Key] = []  # the contacts'
+    days: list[int] = []  # their local days (ordinals)
+    at_ref = True  # each of these local times is the key's (the instant at the offset ref)
+    connected: list[int] = []  # local days of connected calls
+    unanswered: list[int] = []
+    quiet = 0
+    numbers: set[str] = set()
+    conducts: dict[str, int] = {}
+    conduct_contacts = 0
+    for i, e in enumerate(events):
+        if type(e) is not CollectorContact:
+            others.append((i, e))
+            continue
+        at = e.at
+        tzi: Any = at.tzinfo
+        if tzi is tz:  # its local time is its own wall clock
+            off = tz_offset(at)
+            if off != zone_off:
+                if zone_off is not None:
+                    return None
+                zone_off = off
+            day = at.toordinal()
+            moment = at.time()
+            if off == ref:
+                key = (day, moment)
+            else:
+                key = _shifted(at, off - ref)
+                at_ref = False
+        elif type(tzi) in _FIXED_OFFSET:
+            off = tzi.utcoffset(at)
+            day = at.toordinal()
+            moment = at.time()
+            if off == ref:
+                key = (day, moment)
+                if not home_lo <= day < home_hi:
+                    day, moment = zone.local(at, off)
+                    home_lo, home_hi = zone.home
+                    at_ref = at_ref and home_lo <= key[0] < home_hi
+            else:
+                key = _shifted(at, off - ref)
+                day, moment = zone.local(at, off)
+                at_ref = False
+        else:
+            return None
+        keys.append(key)
+        days.append(day)
+        channel = e.channel
+        if channel == "call":
+            (connected if e.answered else unanswered).append(day)
+            timed = True
+        else:
+            timed = channel != "letter" and channel != "email"
+        if timed and ((moment >= q_start or moment < q_end) if q_wraps else
+                      q_start <= moment < q_end):
+            quiet += 1
+        number = e.number
+        if number:
+            numbers.add(number)
+        if e.conduct:
+            conduct_contacts += 1
+            for conduct in set(e.conduct):
+                conducts[conduct] = conducts.get(conduct, 0) + 1
+
+    keyed: list[tuple[_Key, int, Event]] = []
+    for i, e in others:
+        at = e.at
+        tzi = at.tzinfo
+        if tzi is tz:
+            off = tz_offset(at)
+            if zone_off is None:
+                zone_off = off
+            elif off != zone_off:
+                return None
+        elif type(tzi) in _FIXED_OFFSET and e.type != "collector_contact":
+            off = tzi.utcoffset(at)
+        else:
+            return None
+        keyed.append(((at.toordinal(), at.time()) if off == ref else _shifted(at, off - ref),
+                      i, e))
+    keyed.sort()  # by instant, then input order (never compares the events)
+    total = len(keys)
+    last_day = None  # the latest contact's (of those at the latest instant, the last given)
+    if keys:
+        last_day = max(days) if at_ref else days[total - 1 - keys[::-1].index(max(keys))]
+    keys.sort()
+
+    def key_of(moment: datetime | None) -> _Key | datetime | None:
+        if moment is None:
+            return None
+        off = moment.utcoffset()
+        if off is None or (moment.tzinfo is tz and zone_off is not None and off != zone_off):
+            return moment  # compared by wall clock with some contacts: counted one by one
+        try:
+            return _shifted(moment, off - ref)
+        except OverflowError:
+            return moment
+
+    def after(k: _Key | datetime | None) -> int:
+        if k is None:
+            return 0
+        if isinstance(k, datetime):
+            return sum(map(k.__lt__, [e.at for e in events if isinstance(e, CollectorContact)]))
+        return total - bisect_right(keys, k)
+
+    return _Scan([(k, e) for k, _, e in keyed], total, _most_on_one_day(connected),
+                 _most_on_one_day(unanswered), quiet, len(numbers), conducts, conduct_contacts,
+                 last_day, key_of, after)
+
+
+def _most_on_one_day(days: list[int]) -> int:
+    """The largest number of equal values in ``days``."""
+    days = sorted(days)
+    most = i = 0
+    while i < len(days):
+        j = bisect_right(days, days[i], i)
+        most = max(most, j - i)
+        i = j
+    return most
+
+
+def _offset(at: datetime, tz: tzinfo) -> timedelta | None:
+    """The UTC offset of ``at`` if ``_scan_fast`` can read its tzinfo, else ``None``."""
+    tzi = at.tzinfo
+    return tzi.utcoffset(at) if tzi is not None and (
+        tzi is tz or type(tzi) in _FIXED_OFFSET) else None
+
+
+def _shifted(at: datetime, delta: timedelta) -> _Key:
+    """The key of ``at``'s wall clock moved back by ``delta``."""
+    if not delta:
+        return at.toordinal(), at.time()
+    wall = _combine(at, at.time()) - delta
+    return wall.toordinal(), wall.time()
+
+
+class _Zone:
+    """Local times in the case's zone ``tz`` of times with fixed offsets."""
+
+    def __init__(self, tz: tzinfo, ref: timedelta) -> None:
+        self.tz, self.ref = tz, ref
+        self.starts, self.ends, self.offsets = _zone_spans(tz)
+        self.home = (0, 0)  # days at ``ref`` in a span where the zone keeps the offset ``ref``
+
+    def local(self, at: datetime, off: timedelta) -> tuple[int, time]:
+        """Local day (ordinal) and time of ``at``, whose UTC offset is ``off``; ``home`` is set
+        to the days of its span if the zone's offset there is ``ref``."""
+        instant = _combine(at, at.time()) - off  # naive UTC
+        j = bisect_right(self.starts, instant) - 1
+        if j >= 0 and instant < self.ends[j]:
+            offset = self.offsets[j]
+            if offset == self.ref:
+                self.home = ((self.starts[j] + offset).toordinal() + 1,
+                             (self.ends[j] + offset).toordinal())
+            local = instant + offset
+        else:
+            local = at.astimezone(self.tz)
+        return local.toordinal(), local.time()
+
+
+_SPAN_YEARS = (1800, 3100)  # spans are looked for in these years (valid cases: 1900-2999)
+_SPAN_MARGIN = timedelta(days=1)  # kept clear on each side of a change of offset
+_UNIX_EPOCH = datetime(1970, 1, 1)
+
+
+@lru_cache(maxsize=64)
+def _zone_spans(tz: tzinfo) -> tuple[list[datetime], list[datetime], list[timedelta]]:
+    """Spans of time in which ``tz`` keeps one UTC offset: (starts, ends, offsets), sorted, as
+    naive UTC times; empty lists when not known.
+
+    ``ZoneInfo`` does not expose its transitions; its pure-Python twin in the standard library
+    reads the same file with the same parser, so they are read from there. A day is kept clear
+    on each side of every change of offset, and each span is checked against ``tz`` itself at
+    its ends and middle. A zone whose future follows a daylight-saving rule has no span after
+    its last listed transition.
+    """
+    if type(tz) is not ZoneInfo or tz.key is None:
+        return [], [], []
+    lo, hi = (datetime(year, 1, 1) for year in _SPAN_YEARS)
+    periods: list[tuple[datetime, datetime, timedelta]] = []
+    try:
+        twin_module = importlib.import_module("zoneinfo._zoneinfo")
+        twin = twin_module.ZoneInfo.no_cache(tz.key)
+        trans = [_UNIX_EPOCH + timedelta(seconds=int(t)) for t in twin._trans_utc]
+        offsets = [tti.utcoff for tti in twin._ttinfos]
+        before, after = twin._tti_before, twin._tz_after
+        steady_after = isinstance(after, twin_module._ttinfo)  # no daylight-saving rule
+        if not trans:
+            if steady_after:
+                periods.append((lo, hi, after.utcoff))
+        else:
+            if before is not None:
+                periods.append((lo, trans[0], before.utcoff))
+            periods += [(trans[k], trans[k + 1], offsets[k]) for k in range(len(trans) - 1)]
+            if steady_after and after.utcoff == offsets[-1]:
+                periods.append((trans[-1], hi, offsets[-1]))
+        if not all(isinstance(off, timedelta) for _, _, off in periods):
+            return [], [], []
+    except Exception:  # a private module: should it ever change, every contact is converted
+        return [], [], []
+    spans: list[tuple[datetime, datetime, timedelta]] = []
+    for start, end, off in periods:
+        if spans and spans[-1][1] == start and spans[-1][2] == off:
+            spans[-1] = (spans[-1][0], end, off)
+        else:
+            spans.append((start, end, off))
+    checked = []
+    for start, end, off in spans:
+        start, end = max(start, lo) + _SPAN_MARGIN, min(end, hi) - _SPAN_MARGIN
+        if start < end and all(
+                moment.replace(tzinfo=timezone.utc).astimezone(tz).utcoffset() == off
+                for moment in (start, start + (end - start) // 2, end - _ONE_US)):
+            checked.append((start, end, off))
+    return [s for s, _, _ in checked], [e for _, e, _ in checked], [o for _, _, o in checked]
+
+
+_ONE_US = timedelta(microseconds=1)
