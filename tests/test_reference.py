@@ -117,6 +117,17 @@ def test_bench_script_runs_in_smoke_mode(tmp_path: Path) -> None:
     assert "targets:" in done.stdout
 
 
+def test_validation_floor_script_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.floor", "--events", "10", "--cases", "3", "--repeats", "1"],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert "budget is 200" in lines[0]
+    assert any(line.strip().startswith("Case.model_validate(dict)") for line in lines)
+    assert len(lines) == 12  # the heading and eleven measurements
+
+
 def test_counts_after_a_moment_match_one_by_one_comparisons(pack: Pack) -> None:
     # measure() counts "contacts after X" on exact instants when every event time has a fixed
     # offset, and falls back to comparing datetimes otherwise; mixed naive and aware times in a
