@@ -104,6 +104,8 @@ TABLE = [
                                       "    action: update_contact_details\n"
                                       "    action: secure_account\n"),
            [("rules.yaml", 14, None, 'found duplicate key "action"')]),
+    Broken("yaml-alias", {"more.yaml": "rules:\n  - &rule\n    id: copy\n  - *rule\n"},
+           [("more.yaml", 2, None, "YAML aliases (*name) are not allowed in a pack")]),
     Broken("unknown-key", edit("rules.yaml", "      - contact_details: outdated\n",
                                "      - contact_details: outdated\n    colour: red\n"),
            [("rules.yaml", 16, "outdated-details", "rules.1.colour: unknown key")]),
@@ -192,6 +194,15 @@ def test_broken_pack_lists_every_problem_with_file_line_rule(tmp_path: Path, cas
     for line, (file, number, rule, _) in zip(lines[1:], case.problems, strict=True):
         where = f"  {pack_dir / file}" + (f":{number}" if number else "")
         assert line.startswith(where + (f" [rule {rule}]" if rule else "") + ": "), line
+
+
+def test_nested_aliases_are_refused(tmp_path: Path) -> None:
+    # "billion laughs" in small: 9**5 items once expanded (enough to show, small enough that a
+    # loader that expands them fails this test in a second rather than running out of memory)
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]" for a, b in zip("abcd", "bcde", strict=True)]
+    pack_dir = write_pack(tmp_path / "pack", {"laughs.yaml": "\n".join(levels) + "\n"})
+    check(pack_dir, [("laughs.yaml", 1, None, "YAML aliases (*name) are not allowed")])
 
 
 def test_every_problem_at_once_across_files(tmp_path: Path) -> None:

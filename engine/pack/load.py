@@ -69,20 +69,38 @@ class _Doc:
         return 1
 
 
-def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
+class _Alias(Exception):
+    """A mapping or list used a second time through a YAML alias (``*name``)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _plain(node: Any, path: Path_, lines: dict[Path_, int], seen: set[int] | None = None) -> Any:
+    """Plain data from ruamel's round-trip nodes, recording each path's line in ``lines``.
+
+    Raises ``_Alias`` when a mapping or list is reached twice: a YAML alias, which a pack never
+    needs, and which nested ("billion laughs") would expand exponentially here.
+    """
+    seen = set() if seen is None else seen
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        if id(node) in seen:
+            raise _Alias(node.lc.line + 1)
+        seen.add(id(node))
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for key, value in node.items():
             sub = (*path, key)
             lines[sub] = node.lc.key(key)[0] + 1
-            out[key] = _plain(value, sub, lines)
+            out[key] = _plain(value, sub, lines, seen)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
             sub = (*path, i)
             lines[sub] = node.lc.item(i)[0] + 1
-            items.append(_plain(value, sub, lines))
+            items.append(_plain(value, sub, lines, seen))
         return items
     if isinstance(node, bool):
         return bool(node)
@@ -140,7 +158,13 @@ class _Loader:
             self.problems.append(PackProblem(name, line, None, f"YAML error: {what}"))
             return None
         lines: dict[Path_, int] = {}
-        data = _plain(node, (), lines)
+        try:
+            data = _plain(node, (), lines)
+        except _Alias as alias:
+            self.problems.append(PackProblem(
+                name, alias.line, None, "YAML aliases (*name) are not allowed in a pack: the "
+                "mapping or list anchored here is used again; write it out where it is needed"))
+            return None
         if data is None:
             data = {}
         if not isinstance(data, dict):
