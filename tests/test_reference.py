@@ -129,9 +129,10 @@ def test_validation_floor_script_runs(tmp_path: Path) -> None:
 
 
 def test_counts_after_a_moment_match_one_by_one_comparisons(pack: Pack) -> None:
-    # measure() counts "contacts after X" on exact instants when every event time has a fixed
-    # offset, and falls back to comparing datetimes otherwise; mixed naive and aware times in a
-    # zone with daylight saving take the fallback. Both must equal comparing one by one.
+    # measure() counts "contacts after X" on keys (each time's wall clock at one offset) when
+    # that orders the times as Python does, and falls back to comparing datetimes otherwise
+    # (naive times on both sides of a daylight-saving change). Both must equal comparing one by
+    # one.
     import random
 
     from escalade.case import BasisRequested, CollectorContact, CollectorInformed
