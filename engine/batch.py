@@ -29,6 +29,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
@@ -217,31 +218,185 @@ def mp_context() -> Any:
     return multiprocessing.get_context("forkserver")
 
 
+MAX_FRUITLESS_POOLS = 8
+"""Worker pools in a row that may break before any of them gives a result; one more and the run
+gives up (a worker that dies on every line, or cannot even start, must not loop)."""
+
+
+class _Pools:
+    """The worker pools of one parallel run: a fresh one after a worker died, and the count that
+    decides when to give up."""
+
+    def __init__(self, pack: Pack, options: Options, jobs: int) -> None:
+        level = logging.getLogger("escalade").getEffectiveLevel()
+        self._initargs = (pack, options, level)
+        self._context = mp_context()
+        self.jobs = jobs
+        self._fruitless = 0  # pools broken in a row without a result
+        self._last_death = ""
+
+    def new(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self._context,
+                                   initializer=_worker_init, initargs=self._initargs)
+
+    def progress(self) -> None:
+        """A result came back: the workers are not all doomed."""
+        self._fruitless = 0
+
+    def broken(self, pool: ProcessPoolExecutor, death: str = "") -> None:
+        """``pool`` broke (a worker died of ``death``): shut it down; raise
+        ``BrokenProcessPool`` when too many pools in a row broke without a result."""
+        pool.shutdown(wait=True, cancel_futures=True)
+        self._fruitless += 1
+        self._last_death = death or self._last_death
+        if self._fruitless > MAX_FRUITLESS_POOLS:
+            last = f", the last worker with {self._last_death}" if self._last_death else ""
+            raise BrokenProcessPool(f"giving up after {self._fruitless} worker pools in a row "
+                                    f"broke without a result{last}")
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: list[Line]) -> Future[list[Record]]:
+    try:
+        return pool.submit(_worker_chunk, chunk)
+    except BrokenProcessPool as exc:  # broken already: the chunk is re-run with the others
+        future: Future[list[Record]] = Future()
+        future.set_exception(exc)
+        return future
+
+
+def _received(future: Future[list[Record]]) -> list[Record] | None:
+    """The chunk's records if they came back, ``None`` if they were lost with the pool."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
+
+
 def _evaluate_parallel(lines: Iterable[Line], pack: Pack, options: Options, jobs: int,
                        on_line: Callable[[Line], None] | None) -> Iterator[Record]:
-    level = logging.getLogger("escalade").getEffectiveLevel()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context(),
-                               initializer=_worker_init, initargs=(pack, options, level))
+    pools = _Pools(pack, options, jobs)
+    pool: ProcessPoolExecutor | None = None
     pending: deque[tuple[list[Line], Future[list[Record]]]] = deque()
-    chunks = _chunks(lines)
+
+    def drain() -> Iterator[Record]:
+        """The records of the first pending chunk; all those lost when the pool broke."""
+        nonlocal pool
+        chunk, future = pending.popleft()
+        records = _received(future)
+        if records is not None:
+            pools.progress()
+            yield from _emit(chunk, records, on_line)
+            return
+        # The pool broke: keep what came back, evaluate the rest again, one worker at a time.
+        assert pool is not None
+        log.info("a worker process died; re-evaluating the chunks in flight one by one")
+        lost: list[tuple[list[Line], list[Record] | None]] = [
+            (chunk, None), *((c, _received(f)) for c, f in pending)]
+        pending.clear()
+        pools.broken(pool)
+        pool = None
+        yield from _isolate(pools, lost, on_line)
+
     try:
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_worker_chunk, chunk)))
+        for chunk in _chunks(lines):
+            if pool is None:
+                pool = pools.new(jobs)
+            pending.append((chunk, _submit(pool, chunk)))
             if len(pending) < jobs * 4:
                 continue
-            yield from _drain(pending.popleft(), on_line)
+            yield from drain()
         while pending:
-            yield from _drain(pending.popleft(), on_line)
+            yield from drain()
     finally:
         for _, future in pending:
             future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(item: tuple[list[Line], Future[list[Record]]],
-           on_line: Callable[[Line], None] | None) -> Iterator[Record]:
-    chunk, future = item
-    for line, record in zip(chunk, future.result(), strict=True):
+def _isolate(pools: _Pools, items: list[tuple[list[Line], list[Record] | None]],
+             on_line: Callable[[Line], None] | None) -> Iterator[Record]:
+    """The records of ``items`` (chunks, with their records when they are known), in order,
+    evaluated in a pool of one worker: it takes its tasks in order, so when it dies, the first
+    task without a result is the one it died on. That task is split into its lines; a line it
+    dies on twice gets an ``evaluation_failed`` record."""
+    todo = deque(items)
+    kills: dict[int, int] = {}
+    while todo:
+        pool = pools.new(1)
+        try:
+            futures: deque[Future[list[Record]]] = deque()
+            for lines, records in todo:
+                if records is None:
+                    futures.append(_submit(pool, lines))
+            workers = list((getattr(pool, "_processes", None) or {}).values())
+            while todo:
+                lines, records = todo[0]
+                if records is None:
+                    records = _received(futures[0])
+                    if records is None:
+                        break
+                    futures.popleft()
+                    pools.progress()
+                todo.popleft()
+                yield from _emit(lines, records, on_line)
+            else:
+                continue
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        death = _death(workers)
+        pools.broken(pool, death)
+        lines, _ = todo.popleft()
+        if len(lines) > 1:
+            log.info("a worker process died (%s) on lines %d-%d; re-evaluating them one by one",
+                     death or "cause unknown", lines[0].number, lines[-1].number)
+            todo.extendleft(([line], None) for line in reversed(lines))
+            continue
+        line = lines[0]
+        kills[line.number] = kills.get(line.number, 0) + 1
+        if kills[line.number] < 2:
+            todo.appendleft((lines, None))  # once more: a worker can die of other causes
+            continue
+        log.info("line %d: the worker process evaluating it died twice (%s)", line.number,
+                 death or "cause unknown")
+        todo.appendleft((lines, [_died(line, death)]))
+
+
+def _death(workers: list[Any]) -> str:
+    """How the only worker of a broken pool died: ``signal SIGKILL``, ``exit code 3``, or ``""``."""
+    codes = [w.exitcode for w in workers if getattr(w, "exitcode", None)]
+    if len(codes) != 1:
+        return ""
+    code = codes[0]
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _died(line: Line, death: str) -> Record:
+    """The ``evaluation_failed`` record of a line whose worker died; never the line's content
+    beyond its case id."""
+    case_id: str | None = None
+    if line.data is not None:
+        try:
+            data = json.loads(line.data.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            data = None
+        if isinstance(data, dict):
+            value = data.get("case_id")
+            case_id = value if isinstance(value, str) and 0 < len(value) <= 128 else None
+    why = f" ({death})" if death else ""
+    message = f"the worker process evaluating this line died{why}"
+    return Record(line.number, "failed", error_record(
+        line.number, "evaluation_failed", [CaseProblem("", message)], case_id))
+
+
+def _emit(chunk: list[Line], records: list[Record],
+          on_line: Callable[[Line], None] | None) -> Iterator[Record]:
+    for line, record in zip(chunk, records, strict=True):
         if on_line is not None:
             on_line(line)
         yield record
