@@ -345,3 +345,92 @@ def test_workers_ignore_ctrl_c_from_birth() -> None:
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         assert pool.submit(_sigint_disposition).result(timeout=60) == repr(signal.SIG_IGN)
     assert signal.getsignal(signal.SIGINT) is before  # this process keeps its own handler
+
+
+# A worker process that dies: a sitecustomize.py on PYTHONPATH, imported at start-up by the CLI,
+# the fork server and so every worker, makes evaluate_line kill its own process for a line whose
+# case_id starts with "boom" (SIGKILL) or "exit7" (os._exit(7)), in worker processes only.
+_KILLER = '''
+import multiprocessing, os, signal
+
+import escalade.batch as batch
+
+_evaluate_line = batch.evaluate_line
+
+
+def evaluate_line(engine, line, options):
+    if multiprocessing.parent_process() is not None and line.data is not None:
+        if b'"case_id":"boom' in line.data:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if b'"case_id":"exit7' in line.data:
+            os._exit(7)
+    return _evaluate_line(engine, line, options)
+
+
+batch.evaluate_line = evaluate_line
+'''
+
+
+def _run_with_killer(tmp_path: Path, *args: str) -> CompletedProcess[str]:
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_KILLER, "utf-8")
+    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH")) if p)
+    return subprocess.run([escalade_bin(), *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": path}, check=False)
+
+
+def _killer_line(i: int, kind: str) -> bytes:
+    return good_case(i).replace(b'"case_id":"c%d"' % i, b'"case_id":"%s%d"' % (kind.encode(), i))
+
+
+@pytest.mark.parametrize("killers", [
+    {301: "boom"},  # in the second of three chunks
+    {10: "boom", 600: "exit7"},  # in the first and the last chunk
+    {300: "boom", 301: "boom"},  # side by side
+    {700: "exit7"},  # the very last line
+], ids=["one", "two-chunks", "adjacent", "last-line"])
+def test_a_worker_dying_on_a_line_fails_that_line_only(tmp_path: Path,
+                                                       killers: dict[int, str]) -> None:
+    src = tmp_path / "cases.jsonl"
+    broken = write_batch(src, 700, broken_every=10, offset=3)  # 3 chunks of up to 256 lines
+    lines = src.read_bytes().split(b"\n")
+    for n, kind in killers.items():
+        lines[n - 1] = _killer_line(n - 1, kind)
+    src.write_bytes(b"\n".join(lines))
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    p1 = subprocess.run([escalade_bin(), "evaluate", str(src), "--out", str(one)],
+                        capture_output=True, text=True, timeout=300, check=False)
+    assert p1.returncode == 2, p1.stderr  # in-process, without the hook: every killer line is ok
+    p2 = _run_with_killer(tmp_path, "evaluate", str(src), "--out", str(two), "--jobs", "2")
+    assert p2.returncode == 1, p2.stderr
+    assert "Traceback" not in p2.stderr
+    assert p2.stderr == (f"escalade: {700 - len(broken) - len(killers)} ok, {len(broken)} "
+                         f"rejected, {len(killers)} failed, 700 lines\n")
+    expected = one.read_text("utf-8").split("\n")
+    got = two.read_text("utf-8").split("\n")
+    assert len(got) == len(expected) == 701 and got[-1] == ""
+    for n, (mine, theirs) in enumerate(zip(got[:-1], expected[:-1], strict=True), start=1):
+        if n not in killers:
+            assert mine == theirs, n  # byte-identical to --jobs 1
+            continue
+        death = "signal SIGKILL" if killers[n] == "boom" else "exit code 7"
+        assert json.loads(mine) == {
+            "line": n, "error": "evaluation_failed", "case_id": f"{killers[n]}{n - 1}",
+            "problems": [{"path": "", "message": "the worker process evaluating this line "
+                                                 f"died ({death})"}]}
+    assert _temp_files(tmp_path) == []
+
+
+def test_workers_dying_on_every_line_end_the_run(tmp_path: Path) -> None:
+    src = tmp_path / "cases.jsonl"
+    src.write_bytes(b"".join(_killer_line(i, "boom") + b"\n" for i in range(600)))
+    target = tmp_path / "out.jsonl"
+    target.write_text("previous run\n", "utf-8")
+    proc = _run_with_killer(tmp_path, "evaluate", str(src), "--out", str(target), "--jobs", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("escalade: a worker process died (giving up after ")
+    assert proc.stderr.endswith("signal SIGKILL); no output file written\n")
+    assert target.read_text("utf-8") == "previous run\n"
+    assert _temp_files(tmp_path) == [] and proc.stdout == ""
