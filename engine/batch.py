@@ -9,13 +9,28 @@ contract v1, or an error record of a stable shape::
 ``error`` is ``invalid_case`` for anything wrong with the line itself (not UTF-8, blank, longer
 than the limit, not JSON, not an object, fails validation or the consistency checks) and
 ``evaluation_failed`` when the engine itself failed on a valid case (a bug, reported, never
-hidden). ``case_id`` is the line's ``case_id`` when it is a string of 1-128 characters, else null.
-Error records never echo the line's content (so never a phone number or a note).
+hidden) or, with ``jobs > 1``, when the worker process evaluating the line died on it twice::
+
+    {"line": 9, "error": "evaluation_failed", "case_id": "c-9", "problems": [{"path": "",
+     "message": "the worker process evaluating this line died (signal SIGSEGV)"}]}
+
+(``(exit code N)`` for an exit, nothing when the cause is unknown). ``case_id`` is the line's
+``case_id`` when it is a string of 1-128 characters, else null. Error records never echo the
+line's content (so never a phone number or a note).
 
 Input is read as bytes, line by line, with a per-line size limit, so a bad byte or a huge line
 spoils only its own record. With ``jobs > 1`` lines are evaluated in chunks by worker processes,
 each with its own Engine (durable_rules' C matcher holds the GIL, so threads would not help); the
 records come back in input order, byte-identical to ``jobs=1``.
+
+A worker that dies (a segfault in durable_rules, the OOM killer, SIGKILL) breaks its pool; the
+records that came back are kept, and the chunks whose records were lost are evaluated again in a
+fresh pool of one worker. One worker takes its tasks in order, so when it dies, the first task
+without a result is the one it died on: that chunk is split into one task per line, and a line
+that kills a worker twice gets its ``evaluation_failed`` record (once could be a coincidence,
+such as the OOM killer choosing it). Then the run goes on with ``jobs`` workers. When more than
+``MAX_FRUITLESS_POOLS`` pools in a row break without giving a result, the run gives up with
+``BrokenProcessPool``. ``jobs=1`` evaluates in this process, which a segfault ends.
 """
 
 from __future__ import annotations
