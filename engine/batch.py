@@ -242,11 +242,10 @@ class _Pools:
     """The worker pools of one parallel run: a fresh one after a worker died, and the count that
     decides when to give up."""
 
-    def __init__(self, pack: Pack, options: Options, jobs: int) -> None:
+    def __init__(self, pack: Pack, options: Options) -> None:
         level = logging.getLogger("escalade").getEffectiveLevel()
         self._initargs = (pack, options, level)
         self._context = mp_context()
-        self.jobs = jobs
         self._fruitless = 0  # pools broken in a row without a result
         self._last_death = ""
 
@@ -289,7 +288,7 @@ def _received(future: Future[list[Record]]) -> list[Record] | None:
 
 def _evaluate_parallel(lines: Iterable[Line], pack: Pack, options: Options, jobs: int,
                        on_line: Callable[[Line], None] | None) -> Iterator[Record]:
-    pools = _Pools(pack, options, jobs)
+    pools = _Pools(pack, options)
     pool: ProcessPoolExecutor | None = None
     pending: deque[tuple[list[Line], Future[list[Record]]]] = deque()
 
@@ -344,6 +343,8 @@ def _isolate(pools: _Pools, items: list[tuple[list[Line], list[Record] | None]],
             for lines, records in todo:
                 if records is None:
                     futures.append(_submit(pool, lines))
+            # The worker, for its exit code (started by the first submit; no public way to it,
+            # hence the private attribute, read defensively: without it, the cause is unknown).
             workers = list((getattr(pool, "_processes", None) or {}).values())
             while todo:
                 lines, records = todo[0]
