@@ -35,6 +35,7 @@ such as the OOM killer choosing it). Then the run goes on with ``jobs`` workers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -148,6 +149,18 @@ def evaluate_line(engine: Engine, line: Line, options: Options) -> Record:
         text = line.data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return rejected(f"line is not UTF-8 text (byte {exc.start + 1})")
+    # The common case, a valid line: the text is parsed and validated in one pydantic pass
+    # (parse_case's JSON fast path). A line it refuses is taken step by step below, which words
+    # the record as before (the same decision either way: tests/test_case_fast.py).
+    try:
+        decision = engine.evaluate(text, lang=options.lang, explain=options.explain,
+                                   trace_personal=options.trace_personal)
+    except InvalidCase:
+        pass
+    except Exception as exc:  # a bug: report it for this line and go on
+        return _failed(line, exc, _case_id(_json_or_none(text)))
+    else:
+        return Record(line.number, "ok", decision.model_dump_json())
     if not text.strip():
         return rejected("blank line; expected a case (a JSON object)")
     try:
@@ -161,8 +174,7 @@ def evaluate_line(engine: Engine, line: Line, options: Options) -> Record:
         return rejected(f"not valid JSON: {reason}")
     if not isinstance(data, dict):
         return rejected(f"a case must be a JSON object, not {json_kind(data)}")
-    case_id = data.get("case_id")
-    case_id = case_id if isinstance(case_id, str) and 0 < len(case_id) <= 128 else None
+    case_id = _case_id(data)
     try:
         decision = engine.evaluate(data, lang=options.lang, explain=options.explain,
                                    trace_personal=options.trace_personal)
@@ -172,12 +184,31 @@ def evaluate_line(engine: Engine, line: Line, options: Options) -> Record:
         return Record(line.number, "rejected",
                       error_record(line.number, "invalid_case", exc.problems, case_id))
     except Exception as exc:  # a bug: report it for this line and go on
-        detail = f": {exc}" if isinstance(exc, EscaladeError) else ""
-        log.info("line %d: evaluation failed: %s", line.number, type(exc).__name__)
-        return Record(line.number, "failed", error_record(
-            line.number, "evaluation_failed",
-            [CaseProblem("", f"internal error: {type(exc).__name__}{detail}")], case_id))
+        return _failed(line, exc, case_id)
     return Record(line.number, "ok", decision.model_dump_json())
+
+
+def _failed(line: Line, exc: Exception, case_id: str | None) -> Record:
+    """The ``evaluation_failed`` record of a line the engine failed on (a bug)."""
+    detail = f": {exc}" if isinstance(exc, EscaladeError) else ""
+    log.info("line %d: evaluation failed: %s", line.number, type(exc).__name__)
+    return Record(line.number, "failed", error_record(
+        line.number, "evaluation_failed",
+        [CaseProblem("", f"internal error: {type(exc).__name__}{detail}")], case_id))
+
+
+def _json_or_none(text: str) -> Any:
+    """``text`` decoded as JSON, or ``None`` when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        return None
+
+
+def _case_id(data: Any) -> str | None:
+    """A decoded line's ``case_id`` when it is a string of 1-128 characters, else ``None``."""
+    value = data.get("case_id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 128 else None
 
 
 
@@ -395,15 +426,10 @@ def _death(workers: list[Any]) -> str:
 def _died(line: Line, death: str) -> Record:
     """The ``evaluation_failed`` record of a line whose worker died; never the line's content
     beyond its case id."""
-    case_id: str | None = None
+    case_id = None
     if line.data is not None:
-        try:
-            data = json.loads(line.data.decode("utf-8"))
-        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-            data = None
-        if isinstance(data, dict):
-            value = data.get("case_id")
-            case_id = value if isinstance(value, str) and 0 < len(value) <= 128 else None
+        with contextlib.suppress(UnicodeDecodeError):
+            case_id = _case_id(_json_or_none(line.data.decode("utf-8")))
     why = f" ({death})" if death else ""
     message = f"the worker process evaluating this line died{why}"
     return Record(line.number, "failed", error_record(
