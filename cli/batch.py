@@ -171,7 +171,7 @@ def run_batch(source: str, out: str | None, pack_dir: Path | None, options: Opti
                 _output(out) as sink, _progress(size) as progress:
             lines = read_lines(_WatchedInput(stream, signals))  # type: ignore[arg-type]
             for record in evaluate_lines(lines, pack, options, jobs, progress):
-                sink.write(record.json.encode("utf-8") + b"\n")
+                sink.write(record.json + b"\n")
                 counts[record.status] += 1
                 signals.check()
             signals.check()  # before the output is committed
