@@ -20,7 +20,7 @@ from types import FrameType
 from typing import IO, NoReturn
 
 import click
-from escalade.batch import Line, Options, evaluate_lines, read_lines
+from escalade.batch import Line, Options, SourceFile, evaluate_lines, read_lines
 
 from .atomic import atomic_output, check_target
 from .inputs import open_input
@@ -170,7 +170,8 @@ def run_batch(source: str, out: str | None, pack_dir: Path | None, options: Opti
                 open_input(source, "a file of cases") as (stream, size), \
                 _output(out) as sink, _progress(size) as progress:
             lines = read_lines(_WatchedInput(stream, signals))  # type: ignore[arg-type]
-            for record in evaluate_lines(lines, pack, options, jobs, progress):
+            file = SourceFile.of(stream, source) if source != "-" else None
+            for record in evaluate_lines(lines, pack, options, jobs, progress, file):
                 sink.write(record.json + b"\n")
                 counts[record.status] += 1
                 signals.check()

@@ -39,7 +39,9 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import signal
+import stat
 import sys
 import threading
 from collections import deque
@@ -81,13 +83,38 @@ class Options:
 @dataclass(frozen=True)
 class Line:
     """One input line: its number (from 1), its bytes without the line ending, or ``None`` when
-    it was longer than the limit (``size`` is then its length), and the bytes it took in the
-    input."""
+    it was longer than the limit (``size`` is then its length), the bytes it took in the input,
+    and where its bytes start in the input (-1: not known)."""
 
     number: int
     data: bytes | None
     size: int
     consumed: int
+    offset: int = -1
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The regular file the lines are read from: with ``jobs > 1`` each worker reads its lines'
+    bytes from it (by offset) instead of receiving them from the reading process, which halves
+    what crosses between processes. ``identity`` (device, inode, modification time) is taken
+    when the file is opened; a worker that finds the file changed evaluates none of its lines.
+    """
+
+    path: str
+    identity: tuple[int, int, int]
+
+    @classmethod
+    def of(cls, stream: IO[bytes], path: str) -> SourceFile | None:
+        """The ``SourceFile`` of an open ``stream`` read from ``path``; ``None`` unless it is a
+        regular file."""
+        try:
+            info = os.fstat(stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return cls(path, (info.st_dev, info.st_ino, info.st_mtime_ns))
 
 
 @dataclass(frozen=True)
@@ -107,12 +134,15 @@ def read_lines(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> Itera
     """The lines of a binary stream. A final line without a newline counts; an empty stream has
     no lines. ``\\n`` ends a line; a ``\\r`` before it is dropped; a UTF-8 BOM on line 1 too."""
     number = 0
+    position = 0  # of the next line in the stream
     while True:
+        start = position
         chunk = stream.readline(max_line_bytes + 1)
         if not chunk:
             return
         number += 1
         consumed = len(chunk)
+        position += consumed
         if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
             size = len(chunk)
             while not chunk.endswith(b"\n"):
@@ -121,6 +151,7 @@ def read_lines(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> Itera
                     break
                 size += len(chunk)
                 consumed += len(chunk)
+                position += len(chunk)
             yield Line(number, None, size - chunk.endswith(b"\n"), consumed)
             continue
         data = chunk[:-1] if chunk.endswith(b"\n") else chunk
@@ -128,7 +159,8 @@ def read_lines(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> Itera
             data = data[:-1]
         if number == 1 and data.startswith(_BOM):
             data = data[len(_BOM):]
-        yield Line(number, data, len(data), consumed)
+            start += len(_BOM)
+        yield Line(number, data, len(data), consumed, start)
 
 
 def error_record(line: int, error: str, problems: list[CaseProblem],
@@ -223,7 +255,8 @@ def _case_id(data: Any) -> str | None:
 
 
 def evaluate_lines(lines: Iterable[Line], pack: Pack, options: Options, jobs: int = 1,
-                   on_line: Callable[[Line], None] | None = None) -> Iterator[Record]:
+                   on_line: Callable[[Line], None] | None = None,
+                   source: SourceFile | None = None) -> Iterator[Record]:
     """One record per line, in input order; ``jobs`` worker processes (1: in this process).
 
     ``on_line`` is called for each line as its record is yielded (progress).
@@ -236,7 +269,7 @@ def evaluate_lines(lines: Iterable[Line], pack: Pack, options: Options, jobs: in
                     on_line(line)
                 yield record
         return
-    yield from _evaluate_parallel(lines, pack, options, jobs, on_line)
+    yield from _evaluate_parallel(lines, pack, options, jobs, on_line, source)
 
 
 def _chunks(lines: Iterable[Line]) -> Iterator[list[Line]]:
@@ -287,9 +320,10 @@ class _Pools:
     """The worker pools of one parallel run: a fresh one after a worker died, and the count that
     decides when to give up."""
 
-    def __init__(self, pack: Pack, options: Options) -> None:
+    def __init__(self, pack: Pack, options: Options, source: SourceFile | None) -> None:
         level = logging.getLogger("escalade").getEffectiveLevel()
-        self._initargs = (pack, options, level)
+        self._initargs = (pack, options, level, source)
+        self.by_reference = source is not None
         self._context = mp_context()
         self._fruitless = 0  # pools broken in a row without a result
         self._last_death = ""
@@ -314,9 +348,19 @@ class _Pools:
                                     f"broke without a result{last}")
 
 
-def _submit(pool: ProcessPoolExecutor, chunk: list[Line]) -> Future[list[Record]]:
+_Ref = tuple[int, int, int, int]  # a line the worker reads itself: number, offset, size, consumed
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: list[Line],
+            by_reference: bool) -> Future[list[Record]]:
+    """Evaluate ``chunk`` in ``pool``; ``by_reference``: send where the lines' bytes are in the
+    source file rather than the bytes (a line longer than the limit has none to send)."""
+    work: list[Line | _Ref] = list(chunk)
+    if by_reference:
+        work = [(line.number, line.offset, line.size, line.consumed)
+                if line.data is not None and line.offset >= 0 else line for line in chunk]
     try:
-        return pool.submit(_worker_chunk, chunk)
+        return pool.submit(_worker_chunk, work)
     except BrokenProcessPool as exc:  # broken already: the chunk is re-run with the others
         future: Future[list[Record]] = Future()
         future.set_exception(exc)
@@ -332,8 +376,9 @@ def _received(future: Future[list[Record]]) -> list[Record] | None:
 
 
 def _evaluate_parallel(lines: Iterable[Line], pack: Pack, options: Options, jobs: int,
-                       on_line: Callable[[Line], None] | None) -> Iterator[Record]:
-    pools = _Pools(pack, options)
+                       on_line: Callable[[Line], None] | None,
+                       source: SourceFile | None) -> Iterator[Record]:
+    pools = _Pools(pack, options, source)
     pool: ProcessPoolExecutor | None = None
     pending: deque[tuple[list[Line], Future[list[Record]]]] = deque()
 
@@ -360,7 +405,7 @@ def _evaluate_parallel(lines: Iterable[Line], pack: Pack, options: Options, jobs
         for chunk in _chunks(lines):
             if pool is None:
                 pool = pools.new(jobs)
-            pending.append((chunk, _submit(pool, chunk)))
+            pending.append((chunk, _submit(pool, chunk, pools.by_reference)))
             if len(pending) < jobs * 4:
                 continue
             yield from drain()
@@ -387,7 +432,7 @@ def _isolate(pools: _Pools, items: list[tuple[list[Line], list[Record] | None]],
             futures: deque[Future[list[Record]]] = deque()
             for lines, records in todo:
                 if records is None:
-                    futures.append(_submit(pool, lines))
+                    futures.append(_submit(pool, lines, pools.by_reference))
             # The worker, for its exit code (started by the first submit; no public way to it,
             # hence the private attribute, read defensively: without it, the cause is unknown).
             workers = list((getattr(pool, "_processes", None) or {}).values())
@@ -460,11 +505,13 @@ def _emit(chunk: list[Line], records: list[Record],
 
 _worker_engine: Engine | None = None
 _worker_options = Options()
+_worker_source: tuple[SourceFile, int] | None = None  # the file and its descriptor
 
 
-def _worker_init(pack: Pack, options: Options, level: int) -> None:
-    """Runs once in each worker: its own Engine; Ctrl-C is the parent's to handle."""
-    global _worker_engine, _worker_options
+def _worker_init(pack: Pack, options: Options, level: int, source: SourceFile | None) -> None:
+    """Runs once in each worker: its own Engine (and the source file open); Ctrl-C is the
+    parent's to handle."""
+    global _worker_engine, _worker_options, _worker_source
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if level < logging.WARNING:
         handler = logging.StreamHandler(sys.stderr)
@@ -475,8 +522,42 @@ def _worker_init(pack: Pack, options: Options, level: int) -> None:
     tune_malloc()  # a worker process is escalade's own
     _worker_engine = Engine(pack)
     _worker_options = options
+    _worker_source = None
+    if source is not None:
+        try:
+            fd = os.open(source.path, os.O_RDONLY)
+        except OSError:  # each of its lines then says so (see _worker_chunk)
+            fd = -1
+        _worker_source = (source, fd)
 
 
-def _worker_chunk(chunk: list[Line]) -> list[Record]:
+def _worker_chunk(chunk: list[Line | _Ref]) -> list[Record]:
+    """The records of a chunk; lines sent by reference are read from the source file first."""
     assert _worker_engine is not None
-    return [evaluate_line(_worker_engine, line, _worker_options) for line in chunk]
+    fd, changed = -1, False
+    if _worker_source is not None and any(isinstance(item, tuple) for item in chunk):
+        source, fd = _worker_source
+        changed = fd < 0 or _identity(fd) != source.identity
+    records = []
+    for item in chunk:
+        if isinstance(item, tuple):
+            number, offset, size, consumed = item
+            data = b"" if changed else os.pread(fd, size, offset)
+            if changed or len(data) != size:
+                records.append(_unread(number))
+                continue
+            item = Line(number, data, size, consumed, offset)
+        records.append(evaluate_line(_worker_engine, item, _worker_options))
+    return records
+
+
+def _identity(fd: int) -> tuple[int, int, int]:
+    info = os.fstat(fd)
+    return info.st_dev, info.st_ino, info.st_mtime_ns
+
+
+def _unread(number: int) -> Record:
+    """The record of a line that could not be read again: the file changed during the run."""
+    return Record(number, "failed", error_record(number, "evaluation_failed", [CaseProblem(
+        "", "the input file changed (or could not be read again) during the run; this line "
+            "was not evaluated")]))

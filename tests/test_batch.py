@@ -143,6 +143,52 @@ def test_read_lines_counts_every_line(tmp_path: Path) -> None:
     assert [(x.number, x.data) for x in lines] == [(1, b"a"), (2, b""), (3, b"bb"), (4, None),
                                                    (5, b"d")]
     assert lines[3].size == 50 and sum(x.consumed for x in lines) == src.stat().st_size
+    raw = src.read_bytes()  # each line's offset is where its bytes are (after the BOM)
+    for x in lines:
+        if x.data is not None:
+            assert raw[x.offset:x.offset + x.size] == x.data, x
+
+
+def test_jobs_2_reads_lines_from_the_file_like_jobs_1(run_cli: Run, tmp_path: Path) -> None:
+    # Workers read their lines from the file by offset: a BOM, CRLF endings, blank and
+    # over-long lines and a last line without a newline must give the same records.
+    src = tmp_path / "mixed.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + good_case(1) + b"\r\n\n" + good_case(2) + b"\r\n"
+                    + b'{"x": "' + b"a" * (5 * 1024 * 1024) + b'"}\n'
+                    + b"\n".join(good_case(i) for i in range(3, 400)) + b"\nnot json\n"
+                    + good_case(400))
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    p1 = run_cli("evaluate", str(src), "--out", str(one), "--jobs", "1")
+    p2 = run_cli("evaluate", str(src), "--out", str(two), "--jobs", "2")
+    assert p1.returncode == p2.returncode == 2, p2.stderr
+    assert one.read_bytes() == two.read_bytes()
+    assert len(records(two.read_text("utf-8"))) == 403
+
+
+def test_a_worker_evaluates_no_line_of_a_file_that_changed(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import escalade.batch as batch
+
+    src = tmp_path / "cases.jsonl"
+    src.write_bytes(good_case(1) + b"\n" + good_case(2) + b"\n")
+    with src.open("rb") as stream:
+        source = batch.SourceFile.of(stream, str(src))
+        lines = list(read_lines(stream))
+    assert source is not None
+    refs = [(x.number, x.offset, x.size, x.consumed) for x in lines]
+    fd = os.open(src, os.O_RDONLY)
+    try:
+        with Engine() as engine:
+            monkeypatch.setattr(batch, "_worker_engine", engine)
+            monkeypatch.setattr(batch, "_worker_source", (source, fd))
+            assert [r.status for r in batch._worker_chunk(refs)] == ["ok", "ok"]
+            os.utime(src, ns=(0, source.identity[2] + 1))  # the file was written meanwhile
+            failed = batch._worker_chunk(refs)
+    finally:
+        os.close(fd)
+    assert [r.status for r in failed] == ["failed", "failed"]
+    record = json.loads(failed[0].json)
+    assert record["error"] == "evaluation_failed" and "changed" in record["problems"][0]["message"]
 
 
 def test_mode_selection_and_usage_errors(run_cli: Run, tmp_path: Path) -> None:
