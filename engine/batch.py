@@ -542,7 +542,10 @@ def _worker_chunk(chunk: list[Line | _Ref]) -> list[Record]:
     for item in chunk:
         if isinstance(item, tuple):
             number, offset, size, consumed = item
-            data = b"" if changed else os.pread(fd, size, offset)
+            try:
+                data = b"" if changed else os.pread(fd, size, offset)
+            except OSError:  # an I/O error: that line cannot be read again
+                data = b""
             if changed or len(data) != size:
                 records.append(_unread(number))
                 continue
